@@ -1,0 +1,1 @@
+"""Writers: analyses return complete result objects; these render them."""

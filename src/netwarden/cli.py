@@ -10,7 +10,7 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -19,6 +19,10 @@ from netwarden import __version__
 from netwarden.ingest import IngestError, load_estate
 from netwarden.model.estate import Estate
 from netwarden.report.inventory import inventory_json, render_inventory
+from netwarden.report.paths import reach_json, render_reach, render_trace, trace_json
+
+if TYPE_CHECKING:
+    from netwarden.engine import Engine
 
 app = typer.Typer(
     name="netwarden",
@@ -94,6 +98,108 @@ def validate(
         emit(inventory_json(loaded))
     else:
         render_inventory(loaded, Console(highlight=False))
+
+
+ServiceTagsOption = Annotated[Optional[Path], typer.Option(
+    "--service-tags", help="Azure's ServiceTags JSON file, to resolve regional/service tags.")]
+
+_PROTOCOLS = {"tcp": 6, "udp": 17, "icmp": 1, "esp": 50, "ah": 51, "any": None, "*": None}
+
+
+def _engine(estate: list[Path], service_tags: Path | None) -> "Engine":
+    from netwarden.engine import Engine
+    from netwarden.ingest.servicetags import load_service_tags
+
+    loaded = load(estate)
+    try:
+        tags = load_service_tags(service_tags) if service_tags else None
+    except IngestError as exc:
+        fail(str(exc))
+    return Engine(loaded, tags)
+
+
+def _protocol(text: str) -> int | None:
+    value = text.strip().lower()
+    if value in _PROTOCOLS:
+        return _PROTOCOLS[value]
+    if value.isdigit() and int(value) < 256:
+        return int(value)
+    fail(f"--protocol {text!r}: expected tcp, udp, icmp, esp, ah, any or an IANA number")
+
+
+def _ports(text: str | None) -> tuple[int, int] | None:
+    if text is None or text.strip() in ("*", "any"):
+        return None
+    lo_text, _, hi_text = text.partition("-")
+    try:
+        lo, hi = int(lo_text), int(hi_text or lo_text)
+    except ValueError:
+        fail(f"--port {text!r}: expected N or N-M")
+    if not 0 <= lo <= hi <= 65535:
+        fail(f"--port {text!r}: ports run from 0 to 65535, low to high")
+    return lo, hi
+
+
+@app.command()
+def reach(
+    estate: EstatePaths,
+    source: Annotated[str, typer.Option("--from", help="internet, onprem, an IP/CIDR, or a resource name or ID.")],
+    destination: Annotated[str, typer.Option("--to", help="Same forms as --from.")],
+    protocol: Annotated[str, typer.Option("--protocol", help="tcp, udp, icmp, esp, ah or any.")] = "any",
+    port: Annotated[Optional[str], typer.Option("--port", help="Destination port N or range N-M.")] = None,
+    format: Annotated[TextOrJson, typer.Option("--format")] = TextOrJson.text,
+    service_tags: ServiceTagsOption = None,
+) -> None:
+    """Every packet from SRC that arrives at DST, with the paths and deciding rules."""
+    from netwarden.engine import EndpointError, Service
+
+    engine = _engine(estate, service_tags)
+    service = Service(_protocol(protocol), _ports(port))
+    if service.ports is not None and service.protocol not in (6, 17, None, 132):
+        fail("--port applies to tcp or udp (or any)")
+    try:
+        result = engine.reach(engine.endpoint(source), engine.endpoint(destination), service)
+    except EndpointError as exc:
+        fail(str(exc))
+    if format is TextOrJson.json:
+        emit(reach_json(result))
+    else:
+        render_reach(result, Console(highlight=False))
+
+
+@app.command()
+def trace(
+    estate: EstatePaths,
+    src: Annotated[str, typer.Option("--src", help="Source IP address.")],
+    dst: Annotated[str, typer.Option("--dst", help="Destination IP address (private or public).")],
+    protocol: Annotated[str, typer.Option("--protocol", help="tcp, udp, icmp, esp, ah or a number.")],
+    dst_port: Annotated[int, typer.Option("--dst-port", min=0, max=65535)] = 0,
+    src_port: Annotated[int, typer.Option("--src-port", min=0, max=65535)] = 49152,
+    format: Annotated[TextOrJson, typer.Option("--format")] = TextOrJson.text,
+    service_tags: ServiceTagsOption = None,
+) -> None:
+    """One concrete packet, hop by hop: where it goes and which rule decides it."""
+    import ipaddress
+
+    from netwarden.engine import EndpointError, Packet
+
+    number = _protocol(protocol)
+    if number is None:
+        fail("--protocol: trace needs one protocol (tcp, udp, icmp, esp, ah or a number)")
+    try:
+        addresses = [int(ipaddress.IPv4Address(a.strip())) for a in (src, dst)]
+    except ValueError as exc:
+        fail(f"{exc}: --src and --dst take IPv4 addresses")
+    engine = _engine(estate, service_tags)
+    try:
+        result = engine.trace(Packet(addresses[0], addresses[1], number, src_port, dst_port))
+    except EndpointError as exc:
+        fail(str(exc))
+    if format is TextOrJson.json:
+        emit(trace_json(result))
+    else:
+        render_trace(result, Console(highlight=False))
+    raise typer.Exit(EXIT_OK)
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """JSON with comments: real ARM templates and hand-edited exports carry ``//`` and
-``/* */`` comments, which strict JSON rejects."""
+``/* */`` comments, and multi-line strings, which strict JSON rejects."""
 
 from __future__ import annotations
 
@@ -28,11 +28,15 @@ def strip_comments(text: str) -> str:
 def loads(text: str, file: str) -> Any:
     """Parse JSON, tolerating comments; a syntax error is located by line and column."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        pass
-    try:
-        return json.loads(strip_comments(text))
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            pass
+        # ARM (and Bicep output) also accepts line breaks inside strings: strict=False.
+        return json.loads(strip_comments(text), strict=False)
     except json.JSONDecodeError as exc:
         raise IngestError(Location(file, line=exc.lineno),
                           f"column {exc.colno}: invalid JSON: {exc.msg}") from None
+    except ValueError as exc:
+        # Not a syntax error: a number Python refuses to convert (over 4,300 digits).
+        raise IngestError(Location(file), f"invalid JSON: {str(exc).split(';')[0]}") from None

@@ -18,6 +18,9 @@ from netwarden.model.values import Location
 
 ADAPTERS: dict[str, Adapter] = {"azure": AzureJsonAdapter()}
 ESTATE_SUFFIXES = (".json", ".jsonc")
+# Far beyond any real export (Azure resources nest a dozen levels); keeps every recursive
+# walk of a document (duplicate comparison, adapters) clear of Python's recursion limit.
+MAX_DEPTH = 100
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:
@@ -43,9 +46,26 @@ def read_json(path: Path) -> Any:
     except OSError as exc:
         raise IngestError(Location(str(path)), f"cannot read: {exc.strerror}") from None
     try:
-        return jsonc.loads(text, str(path))
+        document = jsonc.loads(text, str(path))
     except RecursionError:
-        raise IngestError(Location(str(path)), "JSON nested too deeply") from None
+        document = None
+    else:
+        if _depth_within(document, MAX_DEPTH):
+            return document
+    raise IngestError(Location(str(path)), f"JSON nested too deeply (over {MAX_DEPTH} levels)")
+
+
+def _depth_within(document: Any, limit: int) -> bool:
+    """Whether no list or object in ``document`` is nested deeper than ``limit`` (iterative)."""
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, (dict, list)):
+            if depth > limit:
+                return False
+            items = value.values() if isinstance(value, dict) else value
+            pending.extend((item, depth + 1) for item in items)
+    return True
 
 
 def detect(document: Any) -> str | None:

@@ -28,8 +28,12 @@ class Node:
     # -- navigation ----------------------------------------------------------------------
 
     def get(self, name: str) -> Node:
-        """The member ``name`` (case-insensitive); a Node of None when absent."""
+        """The member ``name`` (case-insensitive); a Node of None when absent (or when
+        this is null). Any other non-object is an error: reading through a list or a
+        string would silently lose what the input says."""
         value = self.value
+        if value is not None and not isinstance(value, dict):
+            raise self.error(f"expected an object, found {_kind(value)}")
         if isinstance(value, dict):
             if name in value:
                 return Node(value[name], self.location.child(name))

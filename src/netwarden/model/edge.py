@@ -134,6 +134,7 @@ class ApplicationGateway(Resource):
     frontends: tuple[Frontend, ...] = ()
     listeners: tuple[Listener, ...] = ()
     backend_pools: tuple[BackendPool, ...] = ()
+    backend_ports: tuple[int, ...] = ()          # ports of the backend HTTP settings
     waf_enabled: bool | None = None              # inline webApplicationFirewallConfiguration
     waf_mode: str | None = None
     waf_policy_id: str | None = None

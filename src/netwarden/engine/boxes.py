@@ -1,0 +1,244 @@
+"""Boxes: the readable face of a packet set.
+
+A ``Box`` is a product of per-dimension unions of integer ranges; it denotes the *valid*
+packets inside that product (see the port convention in ``packets.py``), so a box with
+protocol ``any`` and ``dport 22`` holds TCP, UDP and SCTP to port 22, and a box whose
+protocols have no ports needs no port ranges (they render as nothing).
+
+``cover(s)`` turns a set into a short list of boxes whose union is exactly ``s``:
+
+1. Ports are made "don't care" for protocols without ports, so ``all()`` is one box.
+2. Decomposition along the BDD's variable order: for the top dimension, walk its bits
+   to enumerate the intervals on which the residual BDD is constant; intervals with the
+   same residual become one box component (``dport 22,3389``), and the residual is
+   decomposed along the next dimension. Memoised on (node, dimension); residuals are
+   canonical BDD nodes, so equal behaviour is grouped exactly.
+3. Expansion (as in Espresso): each box grows, one dimension at a time, to every value
+   that keeps it inside the set, so an L-shaped union reads as its two rules.
+4. Boxes covered by the others are dropped; the rest are sorted.
+The union is always exact unless ``Boxes.truncated`` says the cover was cut short
+(``limit`` reached, or a pathological set exceeded the interval budget).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from netwarden.engine.packets import (
+    FIELDS,
+    PORT_PROTOCOLS,
+    Field,
+    Node,
+    PacketSet,
+    PacketSpace,
+    _Dim,
+    format_cidr,
+    protocol_name,
+    range_to_cidrs,
+)
+
+Ranges = tuple[tuple[int, int], ...]
+_EXPAND_MAX = 256  # boxes beyond this are left unexpanded (cost is per box)
+_BUDGET = 200_000  # interval-walk steps per cover() call
+
+
+def _complement(ranges: Ranges, top: int) -> Ranges:
+    out, nxt = [], 0
+    for lo, hi in ranges:
+        if lo > nxt:
+            out.append((nxt, lo - 1))
+        nxt = hi + 1
+    if nxt <= top:
+        out.append((nxt, top))
+    return tuple(out)
+
+
+def _render(ranges: Ranges, top: int, item: Any, joiner: str = ",") -> str:
+    """``*``, the items, or ``* except <items>`` when that is shorter."""
+    if ranges == ((0, top),):
+        return "*"
+
+    def items(rs: Ranges) -> list[str]:
+        return [s for r in rs for s in item(r)]
+
+    own, comp = items(ranges), items(_complement(ranges, top))
+    if len(comp) < len(own):
+        return "* except " + joiner.join(comp)
+    return joiner.join(own)
+
+
+@dataclass(frozen=True)
+class Box:
+    """Per-dimension unions of inclusive ranges (sorted, disjoint, non-adjacent)."""
+
+    src: Ranges
+    dst: Ranges
+    protocol: Ranges
+    src_port: Ranges
+    dst_port: Ranges
+    addr_bits: int = 32
+
+    def top(self, f: Field) -> int:
+        return (1 << self.addr_bits if f in ("src", "dst") else 1 << 8 if f == "protocol"
+                else 1 << 16) - 1
+
+    def is_full(self, f: Field) -> bool:
+        return getattr(self, f) == ((0, self.top(f)),)
+
+    def size(self) -> int:
+        """The number of points of the product (including invalid packets)."""
+        n = 1
+        for f in FIELDS:
+            n *= sum(hi - lo + 1 for lo, hi in getattr(self, f))
+        return n
+
+    def render(self, f: Field) -> str:
+        ranges: Ranges = getattr(self, f)
+        if f in ("src", "dst"):
+            return _render(ranges, self.top(f), lambda r: [
+                format_cidr(n, p, self.addr_bits)
+                for n, p in range_to_cidrs(r[0], r[1], self.addr_bits)], ", ")
+        if f == "protocol":
+            text = _render(ranges, 255, lambda r: [protocol_name(r[0])] if r[0] == r[1] else
+                           [protocol_name(r[0]), protocol_name(r[1])] if r[1] == r[0] + 1
+                           else [f"{r[0]}-{r[1]}"])
+            return "any" + text[1:] if text.startswith("*") else text
+        return _render(ranges, 65535, lambda r: [str(r[0]) if r[0] == r[1] else f"{r[0]}-{r[1]}"])
+
+    def __str__(self) -> str:
+        parts = [f"src {self.render('src')}", f"dst {self.render('dst')}",
+                 self.render("protocol")]
+        if any(lo <= p <= hi for p in PORT_PROTOCOLS for lo, hi in self.protocol):
+            parts += [f"{label} {self.render(f)}" for label, f in
+                      (("sport", "src_port"), ("dport", "dst_port")) if not self.is_full(f)]
+        return " · ".join(parts)
+
+
+class Boxes(list[Box]):
+    """A list of boxes; ``truncated`` is True when their union is only part of the set."""
+
+    truncated: bool = False
+
+
+class _Cover:
+    def __init__(self, space: PacketSpace, target: Node) -> None:
+        self.space, self.bdd, self.target = space, space.bdd, target
+        self.dims: list[_Dim] = [space.dims[f] for f in space.layout.order]
+        self.budget = _BUDGET
+        self.memo: dict[tuple[Any, int, int], list[tuple[int, int, Node]]] = {}
+        self.suffixes: dict[tuple[Any, int], list[tuple[Ranges, ...]]] = {}
+
+    def intervals(self, u: Node, d: int, i: int = 0) -> list[tuple[int, int, Node]]:
+        """Maximal intervals of dimension ``d`` (bits from ``i`` on, offsets relative to
+        the current block) on which the residual below the dimension is constant."""
+        key = (u, d, i)
+        got = self.memo.get(key)
+        if got is not None:
+            return got
+        dim = self.dims[d]
+        span = 1 << (dim.width - i)
+        self.budget -= 1
+        if self.budget < 0:
+            return []  # truncated: a subset of the true intervals
+        level = self.space.nvars if u.var is None else u.level
+        if level >= dim.level + dim.width:
+            res = [(0, span - 1, u)]
+        else:
+            if level == dim.level + i:
+                lo, hi = (~u.low, ~u.high) if u.negated else (u.low, u.high)
+            else:  # bit i is not tested
+                lo = hi = u
+            a, b, half = self.intervals(lo, d, i + 1), self.intervals(hi, d, i + 1), span >> 1
+            res = list(a)
+            for x, y, r in b:
+                if res and res[-1][1] == x + half - 1 and res[-1][2] == r:
+                    res[-1] = (res[-1][0], y + half, r)
+                else:
+                    res.append((x + half, y + half, r))
+        self.memo[key] = res
+        return res
+
+    def decompose(self, u: Node, d: int) -> list[tuple[Ranges, ...]]:
+        """Disjoint boxes (components in dimension order) covering ``u`` exactly."""
+        if u == self.bdd.false:
+            return []
+        if d == len(self.dims):
+            return [()]
+        key = (u, d)
+        got = self.suffixes.get(key)
+        if got is not None:
+            return got
+        groups: dict[Any, list[tuple[int, int]]] = {}
+        for lo, hi, r in self.intervals(u, d):
+            if r != self.bdd.false:
+                groups.setdefault(r, []).append((lo, hi))
+        out = [(tuple(rs), *rest) for r, rs in groups.items() for rest in self.decompose(r, d + 1)]
+        self.suffixes[key] = out
+        return out
+
+    def product(self, comps: tuple[Ranges, ...], skip: int = -1) -> Node:
+        node = self.bdd.true
+        for d, rs in enumerate(comps):
+            if d != skip:
+                node &= self.space.raw_ranges(self.dims[d].field, rs)
+        return node
+
+    def expand(self, comps: tuple[Ranges, ...]) -> tuple[Ranges, ...]:
+        for d in range(len(self.dims)):
+            rest = self.product(comps, skip=d)
+            others = [n for e, dim in enumerate(self.dims) if e != d for n in dim.names]
+            allowed = self.bdd.forall(others, ~rest | self.target)
+            grown = tuple((lo, hi) for lo, hi, r in self.intervals(allowed, d)
+                          if r == self.bdd.true)
+            if self.budget >= 0:
+                comps = comps[:d] + (grown,) + comps[d + 1:]
+        return comps
+
+    def irredundant(self, boxes: list[tuple[Ranges, ...]]) -> list[tuple[Ranges, ...]]:
+        nodes = [self.product(c) for c in boxes]
+        prefix = [self.bdd.false]
+        for n in nodes[:-1]:
+            prefix.append(prefix[-1] | n)
+        kept, after = [], self.bdd.false
+        for i in reversed(range(len(boxes))):
+            if (nodes[i] & ~(prefix[i] | after)) != self.bdd.false:
+                kept.append(boxes[i])
+                after |= nodes[i]
+        return kept[::-1]
+
+
+def cover(s: PacketSet, limit: int | None = None) -> Boxes:
+    """A compact list of boxes whose union (within the valid universe) is exactly ``s``.
+
+    With ``limit``, at most that many boxes, and ``truncated`` set when some of ``s``
+    is left out. A set whose decomposition exceeds an internal budget (e.g. "every odd
+    address") is also returned truncated rather than enumerated for ever."""
+    sp = s.space
+    ports = sp.vars_of("src_port", "dst_port")
+    target = (s.node & sp.port_protocols) | (sp.bdd.exist(ports, s.node) & ~sp.port_protocols)
+    c = _Cover(sp, target)
+    found = c.decompose(target, 0)
+    truncated = c.budget < 0
+    if limit is not None and len(found) > limit:
+        found, truncated = found[:limit], True
+    if len(found) <= _EXPAND_MAX:
+        found = list(dict.fromkeys(c.expand(b) for b in found))
+        found.sort(key=lambda b: -_size(b))
+        found = c.irredundant(found)
+    order = [FIELDS.index(dim.field) for dim in c.dims]
+    result = Boxes()
+    for comps in sorted(found):
+        by_field = [()] * len(FIELDS)
+        for d, rs in zip(order, comps):
+            by_field[d] = rs
+        result.append(Box(*by_field, addr_bits=sp.layout.addr_bits))  # type: ignore[arg-type]
+    result.truncated = truncated
+    return result
+
+
+def _size(comps: tuple[Ranges, ...]) -> int:
+    n = 1
+    for rs in comps:
+        n *= sum(hi - lo + 1 for lo, hi in rs)
+    return n

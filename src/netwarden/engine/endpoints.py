@@ -1,0 +1,127 @@
+"""Query endpoints: what ``--from`` and ``--to`` name, resolved to the address holders and
+address sets the walk starts from and ends at."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from netwarden.engine.topology import Holder, Topology
+from netwarden.model import ids
+from netwarden.model.base import Resource
+from netwarden.model.compute import IpConfiguration, NetworkInterface, PublicIp, VirtualMachine
+from netwarden.model.network import Subnet, VirtualNetwork
+from netwarden.model.paas import PaasService, PrivateEndpoint
+from netwarden.model.values import Prefix
+
+
+class EndpointError(ValueError):
+    """An endpoint that names nothing, or several things."""
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    kind: str                             # internet, onprem, holders, addresses, paas, public-ip
+    label: str
+    holders: tuple[Holder, ...] = ()      # address holders inside the estate
+    prefixes: tuple[Prefix, ...] = ()     # private addresses (a subnet without NICs, a CIDR)
+    subnet_ids: tuple[str, ...] = ()      # subnets the endpoint covers (arrivals there count)
+    resource: Resource | None = None
+    public_ips: tuple[PublicIp, ...] = ()
+
+    @property
+    def target_ids(self) -> frozenset[str]:
+        found = {h.id.lower() for h in self.holders} | {s.lower() for s in self.subnet_ids}
+        if self.resource is not None:
+            found.add(self.resource.id.lower())
+        if self.kind in ("internet", "onprem"):
+            found.add(self.kind)
+        return frozenset(found)
+
+
+_RESOURCE_KINDS = (NetworkInterface, VirtualMachine, Subnet, VirtualNetwork, PublicIp,
+                   PrivateEndpoint, PaasService)
+
+
+def resolve(text: str, topology: Topology) -> Endpoint:
+    lowered = text.strip().lower()
+    if lowered == "internet":
+        return Endpoint("internet", "internet")
+    if lowered in ("onprem", "on-premises"):
+        if not topology.onprem_prefixes:
+            raise EndpointError("the estate names no on-premises prefixes (no local network gateway)")
+        return Endpoint("onprem", "onprem", prefixes=topology.onprem_prefixes)
+    if text.strip()[:1].isdigit():
+        try:
+            net = ipaddress.ip_network(text.strip(), strict=False)
+        except ValueError:
+            raise EndpointError(f"{text!r} is not an IP address or CIDR") from None
+        return _addresses(Prefix.of_network(net), topology)
+    estate = topology.estate
+    found = estate.get(text) if text.startswith("/") else None
+    candidates = [found] if found is not None else [
+        r for r in estate.find(text) if isinstance(r, _RESOURCE_KINDS)]
+    if not candidates:
+        raise EndpointError(f"no endpoint named {text!r} (a NIC, VM, subnet, VNet, public IP, "
+                            "private endpoint, PaaS service, IP/CIDR, 'internet' or 'onprem')")
+    if len(candidates) > 1:
+        listing = "\n  ".join(f"{c.type}: {c.id}" for c in candidates)
+        raise EndpointError(f"{text!r} is ambiguous; name one by its ID:\n  {listing}")
+    return of_resource(candidates[0], topology)
+
+
+def of_resource(resource: Resource, topology: Topology) -> Endpoint:
+    estate = topology.estate
+    holders = topology.holders
+    if isinstance(resource, IpConfiguration):
+        resource = estate.get(resource.nic_id, NetworkInterface) or resource
+    if isinstance(resource, VirtualMachine):
+        nic_ids = {ids.key(n) for n in resource.nic_ids}
+        mine = tuple(h for h in holders if h.nic and ids.key(h.nic.id) in nic_ids)
+        return Endpoint("holders", resource.name, mine, resource=resource,
+                        public_ips=_pips(mine, topology))
+    if isinstance(resource, NetworkInterface):
+        mine = tuple(h for h in holders if h.nic and ids.key(h.nic.id) == ids.key(resource.id))
+        return Endpoint("holders", resource.name, mine, resource=resource,
+                        public_ips=_pips(mine, topology))
+    if isinstance(resource, Subnet):
+        mine = tuple(h for h in holders if ids.key(h.subnet_id or "") == ids.key(resource.id))
+        return Endpoint("holders", resource.name, mine, resource.address_prefixes, (resource.id,),
+                        resource, _pips(mine, topology))
+    if isinstance(resource, VirtualNetwork):
+        subnets = estate.subnets_of(resource)
+        keys = {ids.key(s.id) for s in subnets}
+        mine = tuple(h for h in holders if ids.key(h.subnet_id or "") in keys)
+        return Endpoint("holders", resource.name, mine, topology.vnet_space(resource.id),
+                        tuple(s.id for s in subnets), resource, _pips(mine, topology))
+    if isinstance(resource, PublicIp):
+        return Endpoint("public-ip", resource.name, resource=resource, public_ips=(resource,))
+    if isinstance(resource, PrivateEndpoint):
+        nic_ids = {ids.key(n) for n in resource.nic_ids}
+        mine = tuple(h for h in holders if (h.nic and ids.key(h.nic.id) in nic_ids)
+                     or ids.key(h.id) == ids.key(resource.id))
+        return Endpoint("holders", resource.name, mine, resource=resource)
+    if isinstance(resource, PaasService):
+        endpoints = [estate.get(e, PrivateEndpoint) for e in resource.private_endpoint_ids]
+        nic_ids = {ids.key(n) for e in endpoints if e for n in e.nic_ids}
+        mine = tuple(h for h in holders if (h.nic and ids.key(h.nic.id) in nic_ids)
+                     or any(e and ids.key(h.id) == ids.key(e.id) for e in endpoints))
+        return Endpoint("paas", resource.name, mine, resource=resource)
+    raise EndpointError(f"{resource.name} ({resource.type}) is not an endpoint")
+
+
+def _addresses(prefix: Prefix, topology: Topology) -> Endpoint:
+    mine = tuple(h for h in topology.holders if prefix.covers(h.address))
+    subnets = tuple(s.id for s in topology.estate.subnets
+                    if any(p.overlaps(prefix) for p in s.address_prefixes))
+    if not mine and not subnets:
+        if any(p.covers(prefix) for p in topology.onprem_prefixes):
+            return Endpoint("onprem", str(prefix), prefixes=(prefix,))
+        return Endpoint("internet", str(prefix), prefixes=(prefix,))
+    pips = tuple(e.pip for e in topology.entries if e.pip.address and prefix.covers(e.pip.address))
+    return Endpoint("addresses", str(prefix), mine, (prefix,), subnets, public_ips=pips)
+
+
+def _pips(holders: tuple[Holder, ...], topology: Topology) -> tuple[PublicIp, ...]:
+    configs = {ids.key(h.id) for h in holders}
+    return tuple(e.pip for e in topology.entries if e.kind == "nic" and ids.key(e.owner_id) in configs)

@@ -1,0 +1,230 @@
+"""Reachability between endpoints, and the trace of one concrete packet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from netwarden.engine.addresses import AddressSets, is_public
+from netwarden.engine.endpoints import Endpoint, EndpointError, resolve
+from netwarden.engine.packets import Packet, PacketSet, PacketSpace
+from netwarden.engine.path import Branch, Hop, Outcome
+from netwarden.engine.topology import Topology
+from netwarden.engine.walk import Walker
+from netwarden.model.estate import Estate
+from netwarden.model.paas import PaasService
+from netwarden.model.values import Prefix
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """The protocol and destination ports a query asks about (None: any)."""
+
+    protocol: int | None = None
+    ports: tuple[int, int] | None = None
+
+
+@dataclass
+class ReachResult:
+    source: Endpoint
+    destination: Endpoint
+    queried: PacketSet            # the packets asked about, as they would arrive
+    allowed: PacketSet            # the packets that arrive (after any NAT)
+    verdict: str                  # allowed, denied, partial
+    arrived: list[Outcome]
+    dropped: list[Outcome]
+    conditional: list[Outcome]
+    unresolved_tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TraceResult:
+    packet: Packet
+    verdict: str                  # allowed, denied, conditional
+    outcome: Outcome | None
+    outcomes: list[Outcome]
+    unresolved_tags: list[str] = field(default_factory=list)
+
+    @property
+    def hops(self) -> tuple[Hop, ...]:
+        return self.outcome.hops if self.outcome else ()
+
+
+class Engine:
+    """The symbolic engine for one estate."""
+
+    def __init__(self, estate: Estate,
+                 service_tags: Mapping[str, tuple[Prefix, ...]] | None = None) -> None:
+        self.estate = estate
+        self.space = PacketSpace()
+        self.topology = Topology(estate)
+        self.addresses = AddressSets(self.space, self.topology, service_tags)
+        self.walker = Walker(self.topology, self.addresses)
+
+    def endpoint(self, text: str) -> Endpoint:
+        return resolve(text, self.topology)
+
+    # -- packet spaces of endpoints --------------------------------------------------------------
+
+    def service(self, service: Service) -> PacketSet:
+        space = self.space
+        packets = space.all() if service.protocol is None else space.protocol(service.protocol)
+        if service.ports is not None:
+            packets &= space.ports_apply() & space.dst_ports(*service.ports)
+        return packets
+
+    def addresses_of(self, endpoint: Endpoint, field: str) -> PacketSet:
+        a = self.addresses
+        if endpoint.kind == "internet":
+            if endpoint.prefixes:
+                return a.prefixes(field, endpoint.prefixes)  # type: ignore[arg-type]
+            return a.on(field, a.internet(None))  # type: ignore[arg-type]
+        ranges = [(h.address.first, h.address.last) for h in endpoint.holders]
+        covered = endpoint.prefixes if endpoint.kind != "holders" or not endpoint.holders else ()
+        ranges += [(p.first, p.last) for p in covered]
+        return a.on(field, ranges)  # type: ignore[arg-type]
+
+    # -- reach ---------------------------------------------------------------------------------
+
+    def reach(self, source: Endpoint, destination: Endpoint, service: Service = Service()) -> ReachResult:
+        base = self.service(service)
+        src = self.addresses_of(source, "src")
+        w = self.walker
+        if destination.kind == "paas" and source.kind == "internet":
+            queried = src & base & self.space.all()
+            outcomes = self._paas_public(destination, src & base)
+        else:
+            dst_private = self.addresses_of(destination, "dst")
+            queried = src & dst_private & base
+            if source.kind == "internet":
+                entries = [(e.pip.address.first, e.pip.address.last)
+                           for e in self.topology.entries if e.pip.address]
+                outcomes = w.from_internet(src & base & self.addresses.on("dst", entries))
+                if destination.kind == "paas":
+                    outcomes += self._paas_public(destination, src & base)
+            elif source.kind == "onprem":
+                outcomes = w.from_onprem(queried)
+            elif source.kind in ("holders", "addresses"):
+                outcomes = w.from_holders(list(source.holders), queried)
+                outcomes += self._from_bare_prefixes(source, queried)
+            else:
+                raise EndpointError(f"{source.label}: a {source.kind} cannot be a source; "
+                                    "name the NIC or VM behind it")
+        targets = destination.target_ids
+        at_destination = self.space.all() if destination.kind in ("paas", "public-ip") \
+            else self.addresses_of(destination, "dst")
+        arrived = [_narrowed(o, at_destination) for o in outcomes if o.status == "arrived"
+                   and any(t.lower() in targets for t in o.targets)]
+        arrived = [o for o in arrived if o.branch.packets]
+        pips = self.addresses.on("dst", [(p.address.first, p.address.last)
+                                         for p in destination.public_ips if p.address])
+        dropped = [o for o in outcomes if o.status == "dropped"
+                   and (o.branch.packets & at_destination
+                        or ("dst" not in o.branch.changed and o.branch.packets & pips))]
+        conditional = [o for o in outcomes if o.status == "conditional"]
+        allowed = self.space.union(o.branch.packets for o in arrived)
+        logical = self.space.union(_as_sent_to_arrival(o.branch) for o in arrived)
+        if destination.kind == "paas" and source.kind == "internet":
+            logical = self.space.union(o.branch.origin for o in arrived)
+        got = logical & queried
+        verdict = "denied" if not got else ("allowed" if got == queried else "partial")
+        return ReachResult(source, destination, queried, allowed, verdict, arrived, dropped,
+                           conditional, sorted(self.addresses.unresolved))
+
+    def _from_bare_prefixes(self, source: Endpoint, packets: PacketSet) -> list[Outcome]:
+        """Sources in a subnet that no NIC holds (an empty subnet, a CIDR)."""
+        if not source.prefixes:
+            return []
+        held = self.addresses.on("src", [(h.address.first, h.address.last) for h in source.holders])
+        out: list[Outcome] = []
+        for subnet_id in source.subnet_ids:
+            subnet = self.topology.subnet(subnet_id)
+            if subnet is None:
+                continue
+            part = (packets - held) & self.addresses.prefixes("src", subnet.address_prefixes) \
+                & self.addresses.prefixes("src", source.prefixes)
+            if part:
+                self.walker.egress(Branch.start(part), None, subnet, out)
+        return out
+
+    def _paas_public(self, destination: Endpoint, packets: PacketSet) -> list[Outcome]:
+        """The public endpoint of a PaaS service: public network access, the network ACL's
+        default action, and its IP rules decide (service endpoints come from VNets, not the
+        internet)."""
+        service = destination.resource
+        if not isinstance(service, PaasService):
+            return []
+        space = self.space
+        ports = space.ports_apply() & space.wrap(space.raw_ranges("dst_port", [(p, p) for p in service.ports]))
+        part = packets & ports
+        hop_args = ("paas", service.id, service.name)
+        if not part:
+            return []
+        branch = Branch.start(part)
+        if not service.public_access_enabled:
+            return [Outcome("dropped", branch.then(Hop(*hop_args, "deny", "publicNetworkAccess",
+                                                       "public network access is disabled")))]
+        if (service.default_action or "Allow").lower() == "allow":
+            return [Outcome("arrived", branch.then(Hop(*hop_args, "allow", "defaultAction",
+                                                       "network ACL default action Allow")),
+                            (service.id,))]
+        allowed = self.addresses.prefixes("src", service.ip_rules)
+        out = []
+        if part & allowed:
+            out.append(Outcome("arrived", branch.restrict(allowed).then(Hop(
+                *hop_args, "allow", "ipRules", ", ".join(map(str, service.ip_rules)))), (service.id,)))
+        if part - allowed:
+            out.append(Outcome("dropped", branch.restrict(space.all() - allowed).then(Hop(
+                *hop_args, "deny", "defaultAction", "network ACL default action Deny"))))
+        return out
+
+    # -- trace ---------------------------------------------------------------------------------
+
+    def trace(self, packet: Packet) -> TraceResult:
+        packet = packet.normalized()
+        packets = self.space.packet(packet)
+        w, topo = self.walker, self.topology
+        holders = [h for h in topo.holders_at(packet.src) if h.kind == "nic"]
+        if holders:
+            outcomes = w.from_holders(holders[:1], packets)
+        elif any(packet.src in p for p in topo.onprem_prefixes):
+            outcomes = w.from_onprem(packets)
+        elif is_public(packet.src) and not any(packet.src in p for p in topo.all_vnet_space()):
+            outcomes = w.from_internet(packets)
+        else:
+            subnet = next((s for s in self.estate.subnets
+                           if any(packet.src in p for p in s.address_prefixes)), None)
+            if subnet is None:
+                raise EndpointError(f"no NIC, subnet, on-premises range or internet address holds "
+                                    f"the source {Prefix.parse(str(_ip(packet.src)))}")
+            outcomes = []
+            w.egress(Branch.start(packets), None, subnet, outcomes)
+        outcome = next((o for o in outcomes if o.status == "arrived"), None)
+        verdict = "allowed"
+        if outcome is None:
+            outcome = next((o for o in outcomes if o.status == "conditional"), None)
+            verdict = "conditional" if outcome else "denied"
+        if outcome is None:
+            outcome = next((o for o in outcomes if o.status == "dropped"), None)
+        return TraceResult(packet, verdict, outcome, outcomes, sorted(self.addresses.unresolved))
+
+
+def _narrowed(outcome: Outcome, destination: PacketSet) -> Outcome:
+    """An arrival restricted to the packets addressed to the destination (a class of
+    alike NICs arrives together; only the queried ones count)."""
+    if outcome.branch.packets <= destination:
+        return outcome
+    return Outcome(outcome.status, outcome.branch.restrict(destination), outcome.targets, outcome.notes)
+
+
+def _as_sent_to_arrival(branch: Branch) -> PacketSet:
+    """The arriving packets with the source their sender used (undoing SNAT)."""
+    if "src" not in branch.changed:
+        return branch.packets
+    return branch.packets.forget("src", "src_port") & branch.origin.forget("dst", "dst_port")
+
+
+def _ip(value: int) -> str:
+    import ipaddress
+
+    return str(ipaddress.IPv4Address(value))

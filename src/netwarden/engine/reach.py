@@ -50,13 +50,24 @@ class TraceResult:
         return self.outcome.hops if self.outcome else ()
 
 
+# CUDD refuses to shut a manager down while nodes of it are referenced, and Python's
+# cycle collector frees objects in no particular order: a manager collected with its
+# packet sets would print "Still N nodes referenced" at a random moment. Managers are
+# therefore kept for the life of the process; share one (``space=``) to bound memory.
+_LIVE_SPACES: list[PacketSpace] = []
+
+
 class Engine:
     """The symbolic engine for one estate."""
 
     def __init__(self, estate: Estate,
-                 service_tags: Mapping[str, tuple[Prefix, ...]] | None = None) -> None:
+                 service_tags: Mapping[str, tuple[Prefix, ...]] | None = None,
+                 space: PacketSpace | None = None) -> None:
         self.estate = estate
-        self.space = PacketSpace()
+        if space is None:
+            space = PacketSpace()
+            _LIVE_SPACES.append(space)
+        self.space = space
         self.topology = Topology(estate)
         self.addresses = AddressSets(self.space, self.topology, service_tags)
         self.walker = Walker(self.topology, self.addresses)

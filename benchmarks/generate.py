@@ -48,6 +48,9 @@ class Params:
     private_endpoints: int = 4     # storage accounts, each behind one private endpoint
     vms: bool = True               # a VM resource per NIC (compute.json)
     big_nsg_rules: int = 0         # >0: one extra NSG with this many rules (compile benchmark)
+    # False: the big NSG has no any-protocol/any-port rule, so no user rule can decide every
+    # remaining packet and compilation walks all its rules (the worst case)
+    big_nsg_catch_all: bool = False
 
 
 SIZES: dict[str, Params] = {
@@ -101,6 +104,7 @@ class _Gen:
         self.rnd = random.Random(seed)
         self.out: list[dict] = []
         self.guid_n = 0
+        self.no_catch_all = False
 
     def guid(self) -> str:
         self.guid_n += 1
@@ -200,6 +204,8 @@ class _Gen:
     def rule(self, nsg_id: str, k: int, priority: int, s: int, j: int, inbound: bool) -> dict:
         rnd, p = self.rnd, self.p
         proto, port, _ = rnd.choices(SERVICES, SVC_WEIGHTS)[0]
+        while self.no_catch_all and proto == "*" and port == "*":
+            proto, port, _ = rnd.choices(SERVICES, SVC_WEIGHTS)[0]
         access = "Allow" if rnd.random() < 0.8 else "Deny"
         direction = "Inbound" if inbound else "Outbound"
         props: dict[str, Any] = {"provisioningState": "Succeeded",
@@ -264,7 +270,9 @@ class _Gen:
             self.out.append(self.nsg(self.nsg_id(n), max(self.p.nsg_rules - 1, 0), s, j, members[n]))
         if self.p.big_nsg_rules:
             i = rid(self.spoke_rg(0), "Microsoft.Network", "networkSecurityGroups", "nsg-big")
+            self.no_catch_all = not self.p.big_nsg_catch_all
             self.out.append(self.nsg(i, self.p.big_nsg_rules - 1, 0, 0, []))
+            self.no_catch_all = False
 
     def nics(self) -> None:
         p, rnd = self.p, self.rnd

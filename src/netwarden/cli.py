@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from netwarden import __version__
 from netwarden.ingest import IngestError, load_estate
@@ -49,9 +50,9 @@ EstatePaths = Annotated[list[Path], typer.Argument(help="Estate files or directo
 def fail(message: str, hint: str | None = None) -> NoReturn:
     """One clear line on stderr and exit 2 (a traceback only with --debug)."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    err.print(f"[bold red]error:[/bold red] {message}", markup=True)
+    err.print(f"[bold red]error:[/bold red] {escape(message)}", markup=True, emoji=False)
     if hint:
-        err.print(f"hint: {hint}")
+        err.print(f"hint: {hint}", markup=False)
     raise typer.Exit(EXIT_INPUT)
 
 

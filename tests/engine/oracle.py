@@ -155,6 +155,12 @@ class _Route:
         return self.last - self.first + 1
 
 
+_NON_PUBLIC = tuple(
+    (int(n.network_address), int(n.broadcast_address)) for n in map(ipaddress.ip_network, (
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "0.0.0.0/8",
+        "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4", "168.63.129.16/32")))
+
+
 def _is_v4(prefix: Prefix) -> bool:
     return prefix.version == 4
 
@@ -448,6 +454,10 @@ def _route_from(view: _View, subnet: Subnet, packet: Packet, hops: list[Hop],
         found = view.public_ip_at(dst)
         if found is not None:
             raise _Drop("unsupported", found[0].id, None)
+        # Non-public destinations (private, shared, loopback, link-local, multicast,
+        # reserved) cannot be delivered across the internet: the packet is lost there.
+        if any(lo <= dst <= hi for lo, hi in _NON_PUBLIC):
+            raise _Drop("internet", None, None)
         hops.append(Hop("internet", None, "leaves Azure to the internet"))
         raise _Arrive("internet")
     if hop is NextHop.GATEWAY:

@@ -40,7 +40,7 @@ from netwarden.engine.packets import (
 
 Ranges = tuple[tuple[int, int], ...]
 _EXPAND_MAX = 256  # boxes beyond this are left unexpanded (cost is per box)
-_BUDGET = 200_000  # interval-walk steps per cover() call
+_BUDGET = 1_000_000  # intervals produced by the walk, per cover() call
 
 
 def _complement(ranges: Ranges, top: int) -> Ranges:
@@ -138,7 +138,6 @@ class _Cover:
             return got
         dim = self.dims[d]
         span = 1 << (dim.width - i)
-        self.budget -= 1
         if self.budget < 0:
             return []  # truncated: a subset of the true intervals
         level = self.space.nvars if u.var is None else u.level
@@ -150,6 +149,9 @@ class _Cover:
             else:  # bit i is not tested
                 lo = hi = u
             a, b, half = self.intervals(lo, d, i + 1), self.intervals(hi, d, i + 1), span >> 1
+            self.budget -= len(a) + len(b)
+            if self.budget < 0:
+                return []
             res = list(a)
             for x, y, r in b:
                 if res and res[-1][1] == x + half - 1 and res[-1][2] == r:

@@ -210,6 +210,10 @@ class Engine:
                                     f"the source {Prefix.parse(str(_ip(packet.src)))}")
             outcomes = []
             w.egress(Branch.start(packets), None, subnet, outcomes)
+        # a trace is of one packet to one address: arriving in a subnet where no NIC holds
+        # the address is not arriving anywhere (reach counts it for subnet endpoints)
+        outcomes = [o if not _unheld(o) else Outcome("dropped", o.branch, o.targets, o.notes)
+                    for o in outcomes]
         outcome = next((o for o in outcomes if o.status == "arrived"), None)
         verdict = "allowed"
         if outcome is None:
@@ -218,6 +222,12 @@ class Engine:
         if outcome is None:
             outcome = next((o for o in outcomes if o.status == "dropped"), None)
         return TraceResult(packet, verdict, outcome, outcomes, sorted(self.addresses.unresolved))
+
+
+def _unheld(outcome: Outcome) -> bool:
+    last = outcome.hops[-1] if outcome.hops else None
+    return outcome.status == "arrived" and last is not None and last.kind == "deliver" \
+        and last.detail.startswith("no NIC holds")
 
 
 def _narrowed(outcome: Outcome, destination: PacketSet) -> Outcome:

@@ -258,6 +258,14 @@ class Walker:
             b = self.nsg_filter(b, nic.nsg_id, Direction.INBOUND, nva_subnet.id, "nic", out)
         if b is None:
             return
+        own = self.addresses.on("dst", [(holder.address.first, holder.address.last)])
+        if b.packets & own:
+            # addressed to the appliance itself: it has arrived
+            out.append(Outcome("arrived", b.restrict(own).then(Hop("deliver", nic.id, nic.name, "arrive")),
+                               (holder.id,)))
+            b = b.restrict(self.space.all() - own)
+            if not b.packets:
+                return
         if not nic.ip_forwarding:
             out.append(Outcome("dropped", b.then(Hop("nva", nic.id, nic.name, "drop",
                                                      detail="IP forwarding is disabled on the NIC"))))

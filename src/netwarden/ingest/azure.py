@@ -82,10 +82,8 @@ def flatten(node: Node, parent: RawResource | None = None) -> list[RawResource]:
     raw = RawResource(resource_id, resource_type, name, node, parent_id)
     found = [raw]
     for member, segment in INLINE_CHILDREN.get(resource_type.lower(), ()):
-        children = node.path("properties", member)
-        if isinstance(children.value, list):
-            for child in children.items():
-                found.extend(flatten(_with_type(child, f"{resource_type}/{segment}"), raw))
+        for child in node.path("properties", member).items():   # null: none; not a list: error
+            found.extend(flatten(_with_type(child, f"{resource_type}/{segment}"), raw))
     return found
 
 

@@ -85,7 +85,9 @@ def port_ranges(single: Node, plural: Node) -> tuple[PortRange, ...]:
 
 def port(node: Node) -> int:
     value = node.int()
-    if value is None or not 0 <= value <= 65535:
+    if value is None:
+        raise node.error("is required: expected a port")
+    if not 0 <= value <= 65535:
         raise node.error(f"{node.value!r} is not a valid port")
     return value
 

@@ -48,7 +48,8 @@ def parent_id(resource_id: str) -> str | None:
     if "providers" not in lowered:
         return None
     at = len(lowered) - 1 - lowered[::-1].index("providers")
-    if len(parts) - at - 2 <= 2:
+    rest = len(parts) - at - 1          # namespace, then type/name pairs
+    if rest < 5 or rest % 2 == 0:       # top-level, or not a resource ID
         return None
     return "/" + "/".join(parts[:-2])
 

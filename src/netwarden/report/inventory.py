@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from netwarden.model.estate import Diagnostic, Estate
@@ -55,7 +56,7 @@ def render_inventory(estate: Estate, console: Console) -> None:
     if estate.diagnostics:
         console.print(f"[yellow]{len(estate.diagnostics)} warning(s)[/yellow]")
         for diagnostic in estate.diagnostics:
-            console.print(f"  [yellow]warning[/yellow] {diagnostic.code}: {diagnostic}",
-                          markup=True, highlight=False, soft_wrap=True)
+            console.print(f"  [yellow]warning[/yellow] {diagnostic.code}: {escape(str(diagnostic))}",
+                          markup=True, highlight=False, soft_wrap=True, emoji=False)
     else:
         console.print("[green]no warnings[/green]")

@@ -48,11 +48,14 @@ def estate_dir(size: str, seed: int) -> Path:
 
 def ensure_estate(size: str, seed: int, force: bool = False) -> tuple[Path, float | None]:
     d = estate_dir(size, seed)
+    stamp = d / "generate_seconds.txt"
     if d.is_dir() and (d / "compute.json").exists() and not force:
-        return d, None
+        return d, float(stamp.read_text()) if stamp.exists() else None
     t0 = time.perf_counter()
     gen.write(gen.generate(size, seed), d)
-    return d, time.perf_counter() - t0
+    took = time.perf_counter() - t0
+    stamp.write_text(f"{took:.3f}\n")
+    return d, took
 
 
 def endpoints_for(size: str) -> tuple[str, str]:
@@ -319,7 +322,10 @@ def markdown(results: dict) -> str:
     n = results.get("nsg1000")
     lines = [
         f"Measured {results['date']} on {m['nproc']} CPUs ({m['affinity']} usable), "
-        f"{m['cpu']}, Python {m['python']} ({m['platform']}). Seed {results['seed']}.",
+        f"{m['cpu']}, Python {m['python']} ({m['platform']}). Seed {results['seed']}. "
+        f"Each size ran in {results['repeat']} fresh process(es); the run with the fastest "
+        "reach incl. load is shown (all runs: `runs_reach_with_load_s` in results.json). "
+        "The machine is shared with other work, so wall time can exceed CPU time; both are given.",
         "",
         "Commands:",
         "",
@@ -428,6 +434,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile-sizes", nargs="*", default=["large"])
     ap.add_argument("--no-tracemalloc", action="store_true")
     ap.add_argument("--no-readme", action="store_true")
+    ap.add_argument("--repeat", type=int, default=2,
+                    help="fresh processes per size; the fastest reach-incl.-load run is reported")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
 
@@ -439,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     results: dict = {"machine": machine(), "seed": a.seed,
-                     "date": time.strftime("%Y-%m-%d %H:%M %Z"), "sizes": {},
+                     "date": time.strftime("%Y-%m-%d %H:%M %Z"), "sizes": {}, "repeat": a.repeat,
                      "commands": [f"python benchmarks/generate.py --size {s} --seed {a.seed} "
                                   f"--out benchmarks/out/{s}-seed{a.seed}" for s in [*a.sizes, "nsg1000"]]
                      + ["python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])]}
@@ -452,7 +460,14 @@ def main(argv: list[str] | None = None) -> int:
             args.append("--no-profile")
         if a.no_tracemalloc:
             args.append("--no-tracemalloc")
-        r = sub(args)
+        runs = [sub(args)]
+        for _ in range(a.repeat - 1):   # extra runs: timings only (a shared machine is noisy)
+            runs.append(sub(["--worker", size, "--seed", str(a.seed), "--no-profile", "--no-tracemalloc"]))
+        best = min(runs, key=lambda x: x["reach_with_load_s"])
+        r = {**runs[0], **{k: v for k, v in best.items() if not k.startswith("profile")
+                           and k != "load_tracemalloc_peak_mb"}}
+        r["runs_reach_with_load_s"] = [x["reach_with_load_s"] for x in runs]
+        r["runs_load_cpu_s"] = [x["load_cpu_s"] for x in runs]
         r["generate_s"] = gen_s
         r["fw_rules"] = gen.params_for(size).fw_rules
         results["sizes"][size] = r

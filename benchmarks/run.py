@@ -243,7 +243,14 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    return {"nproc": os.cpu_count(), "affinity": len(os.sched_getaffinity(0)), "cpu": cpu,
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=HERE, capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return ""
+    dirty = [l[3:] for l in git("status", "--porcelain", "--", "src").splitlines()]
+    return {"commit": git("rev-parse", "--short", "HEAD"), "src_uncommitted": dirty,
+            "nproc": os.cpu_count(), "affinity": len(os.sched_getaffinity(0)), "cpu": cpu,
             "python": platform.python_version(), "platform": platform.platform()}
 
 
@@ -322,7 +329,9 @@ def markdown(results: dict) -> str:
     n = results.get("nsg1000")
     lines = [
         f"Measured {results['date']} on {m['nproc']} CPUs ({m['affinity']} usable), "
-        f"{m['cpu']}, Python {m['python']} ({m['platform']}). Seed {results['seed']}. "
+        f"{m['cpu']}, Python {m['python']} ({m['platform']}), netwarden at commit {m['commit']}"
+        f"{' with uncommitted changes in ' + ', '.join(m['src_uncommitted']) if m['src_uncommitted'] else ''}. "
+        f"Seed {results['seed']}. "
         f"Each size ran in {results['repeat']} fresh process(es); the run with the fastest "
         "reach incl. load is shown (all runs: `runs_reach_with_load_s` in results.json). "
         "The machine is shared with other work, so wall time can exceed CPU time; both are given.",

@@ -9,14 +9,14 @@ representative per cell.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from netwarden.engine.boxes import Box
+from netwarden.engine.boxes import Box, range_to_cidrs
 from netwarden.engine.packets import (
     AH,
     ESP,
@@ -31,7 +31,6 @@ from netwarden.engine.packets import (
     PacketSet,
     PacketSpace,
     cidr_to_range,
-    range_to_cidrs,
 )
 
 SPACE = PacketSpace()
@@ -49,7 +48,8 @@ def valid(p: Packet) -> bool:
 
 # -- the brute-force reference ------------------------------------------------------------
 
-Cuts = dict[str, frozenset[int]]
+Cuts = Mapping[str, frozenset[int]]
+NAMES: tuple[str, ...] = FIELDS
 EXTRA = {"src": {0}, "dst": {0}, "protocol": {0, 6, 7, 17, 18, 132, 133},
          "src_port": {0, 1}, "dst_port": {0, 1}}
 
@@ -63,7 +63,7 @@ class Ref:
         return valid(p) and self.pred(p)
 
     def join(self, other: Ref, op: Callable[[bool, bool], bool]) -> Ref:
-        cuts = {f: self.cuts[f] | other.cuts[f] for f in FIELDS}
+        cuts = {f: self.cuts[f] | other.cuts[f] for f in NAMES}
         return Ref(lambda p: op(self.has(p), other.has(p)), cuts)
 
     def cells(self, f: str) -> list[tuple[int, int]]:
@@ -94,11 +94,11 @@ def box_ref(ranges: dict[str, tuple[int, int]]) -> Ref:
         return all(lo <= getattr(p, f) <= hi for f, (lo, hi) in ranges.items())
 
     cuts = {f: frozenset({ranges[f][0], ranges[f][1] + 1}) if f in ranges else frozenset()
-            for f in FIELDS}
+            for f in NAMES}
     return Ref(pred, cuts)
 
 
-NOTHING = Ref(lambda p: False, {f: frozenset() for f in FIELDS})
+NOTHING = Ref(lambda p: False, {f: frozenset() for f in NAMES})
 
 
 # -- strategies ---------------------------------------------------------------------------
@@ -135,7 +135,8 @@ def build(ranges: dict[str, tuple[int, int]], ports_apply: bool) -> tuple[Packet
     ref = box_ref(ranges)
     if ports_apply and ({"src_port", "dst_port"} & ranges.keys()):
         s &= SPACE.ports_apply()
-        ref = Ref(lambda p, r=ref: r.pred(p) and p.protocol in PORT_PROTOCOLS, ref.cuts)
+        inner = ref.pred
+        ref = Ref(lambda p: inner(p) and p.protocol in PORT_PROTOCOLS, ref.cuts)
     return s, ref
 
 
@@ -180,7 +181,7 @@ def test_boolean_operations_match_reference(a: tuple[PacketSet, Ref], b: tuple[P
     for p in packets(data, both):
         for s, r in cases:
             assert s.contains(p) == r.has(p), (p, s)
-    assert (sa & sb) <= sa and sa <= (sa | sb)
+    assert (sa & sb) <= sa <= (sa | sb)
     assert sa - sb == sa & ~sb
     assert ~~sa == sa and (sa | ~sa) == SPACE.all() and not (sa & ~sa)
     assert ((sa & sb) == (sb & sa)) and hash(sa & sb) == hash(sb & sa)
@@ -206,7 +207,7 @@ def test_swapped_matches_reference(a: tuple[PacketSet, Ref], data: st.DataObject
 
     mixed = {f: r.cuts["src"] | r.cuts["dst"] if f in ("src", "dst") else
              r.cuts["src_port"] | r.cuts["dst_port"] if f.endswith("port") else r.cuts[f]
-             for f in FIELDS}
+             for f in NAMES}
     for p in packets(data, Ref(r.pred, mixed)):
         assert s.swapped().contains(p) == r.has(swap(p))
     assert s.swapped().swapped() == s
@@ -289,7 +290,7 @@ def tcp_ports(*ports: int) -> PacketSet:
 
 def test_universe_is_one_box_of_stars() -> None:
     [b] = SPACE.all().boxes()
-    assert all(b.is_full(f) for f in FIELDS)  # type: ignore[arg-type]
+    assert all(b.is_full(f) for f in FIELDS)
     assert str(b) == "src * · dst * · any"
     assert SPACE.all().count() == 3 * 2**96 + 253 * 2**64
     assert SPACE.none().boxes() == [] and not SPACE.none()
@@ -414,4 +415,29 @@ def test_autoref_backend_agrees() -> None:
     s = sp.ports_apply() & sp.dst_ports(22, 22) - sp.src_cidr("10.0.0.0/8")
     assert str(s) == "src * except 10.0.0.0/8 · dst * · tcp,udp,sctp · dport 22"
     assert s.count() == (2**32 - 2**24) * 2**32 * 3 * 2**16
-    assert s.swapped().swapped() == s and s.witness() in s
+    w = s.witness()
+    assert s.swapped().swapped() == s and w is not None and w in s
+
+
+@pytest.mark.parametrize("backend", ["cudd", "autoref"])
+def test_a_space_collected_in_a_cycle_shuts_down_quietly(backend: str) -> None:
+    import gc
+    import sys
+
+    caught: list[object] = []
+    hook, sys.unraisablehook = sys.unraisablehook, caught.append
+    try:
+        class Holder:
+            pass
+
+        h = Holder()
+        h.space = PacketSpace(backend=backend)  # type: ignore[attr-defined]
+        h.sets = [h.space.src_range(1, 100), h.space.all()]  # type: ignore[attr-defined]
+        h.me = h  # type: ignore[attr-defined]
+        del h
+        gc.collect()
+        PacketSpace()  # lets go of managers nothing holds any more
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    assert caught == []

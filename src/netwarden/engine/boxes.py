@@ -33,14 +33,34 @@ from netwarden.engine.packets import (
     PacketSet,
     PacketSpace,
     _Dim,
-    format_cidr,
+    format_addr,
     protocol_name,
-    range_to_cidrs,
 )
 
 Ranges = tuple[tuple[int, int], ...]
 _EXPAND_MAX = 256  # boxes beyond this are left unexpanded (cost is per box)
 _BUDGET = 1_000_000  # intervals produced by the walk, per cover() call
+
+
+def range_to_cidrs(lo: int, hi: int, bits: int = 32) -> list[tuple[int, int]]:
+    """The minimal list of aligned blocks ``(network, prefix_len)`` covering ``[lo, hi]``."""
+    if not 0 <= lo <= hi < 1 << bits:
+        raise ValueError(f"bad range {lo}..{hi} for {bits} bits")
+    out: list[tuple[int, int]] = []
+    while lo <= hi:
+        size = (lo & -lo) or 1 << bits  # largest block aligned at lo ...
+        while size > hi - lo + 1:  # ... that fits
+            size >>= 1
+        out.append((lo, bits - size.bit_length() + 1))
+        lo += size
+    return out
+
+
+def format_cidr(network: int, prefix_len: int, bits: int = 32) -> str:
+    """A block as text; a single host is shown without ``/32``."""
+    text = format_addr(network, bits)
+    return text if prefix_len == bits else f"{text}/{prefix_len}"
+
 
 
 def _complement(ranges: Ranges, top: int) -> Ranges:
@@ -84,7 +104,7 @@ class Box:
                 else 1 << 16) - 1
 
     def is_full(self, f: Field) -> bool:
-        return getattr(self, f) == ((0, self.top(f)),)
+        return bool(getattr(self, f) == ((0, self.top(f)),))
 
     def size(self) -> int:
         """The number of points of the product (including invalid packets)."""
@@ -109,9 +129,9 @@ class Box:
     def __str__(self) -> str:
         parts = [f"src {self.render('src')}", f"dst {self.render('dst')}",
                  self.render("protocol")]
+        ports: tuple[tuple[str, Field], ...] = (("sport", "src_port"), ("dport", "dst_port"))
         if any(lo <= p <= hi for p in PORT_PROTOCOLS for lo, hi in self.protocol):
-            parts += [f"{label} {self.render(f)}" for label, f in
-                      (("sport", "src_port"), ("dport", "dst_port")) if not self.is_full(f)]
+            parts += [f"{label} {self.render(f)}" for label, f in ports if not self.is_full(f)]
         return " · ".join(parts)
 
 
@@ -228,13 +248,10 @@ def cover(s: PacketSet, limit: int | None = None) -> Boxes:
         found = list(dict.fromkeys(c.expand(b) for b in found))
         found.sort(key=lambda b: -_size(b))
         found = c.irredundant(found)
-    order = [FIELDS.index(dim.field) for dim in c.dims]
     result = Boxes()
     for comps in sorted(found):
-        by_field = [()] * len(FIELDS)
-        for d, rs in zip(order, comps):
-            by_field[d] = rs
-        result.append(Box(*by_field, addr_bits=sp.layout.addr_bits))  # type: ignore[arg-type]
+        by_field = {dim.field: rs for dim, rs in zip(c.dims, comps)}
+        result.append(Box(**by_field, addr_bits=sp.layout.addr_bits))
     result.truncated = truncated
     return result
 

@@ -35,7 +35,9 @@ different spaces never mix.
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -43,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Literal
 try:
     from dd import cudd as _dd
 except ImportError:  # pragma: no cover - exercised only where CUDD is unavailable
-    from dd import autoref as _dd  # type: ignore[no-redef]
+    from dd import autoref as _dd
 
 if TYPE_CHECKING:
     from netwarden.engine.boxes import Box, Boxes
@@ -92,26 +94,6 @@ def format_addr(value: int, bits: int = 32) -> str:
     return str(value)
 
 
-def range_to_cidrs(lo: int, hi: int, bits: int = 32) -> list[tuple[int, int]]:
-    """The minimal list of aligned blocks ``(network, prefix_len)`` covering ``[lo, hi]``."""
-    if not 0 <= lo <= hi < 1 << bits:
-        raise ValueError(f"bad range {lo}..{hi} for {bits} bits")
-    out: list[tuple[int, int]] = []
-    while lo <= hi:
-        size = (lo & -lo) or 1 << bits  # largest block aligned at lo ...
-        while size > hi - lo + 1:  # ... that fits
-            size >>= 1
-        out.append((lo, bits - size.bit_length() + 1))
-        lo += size
-    return out
-
-
-def format_cidr(network: int, prefix_len: int, bits: int = 32) -> str:
-    """A block as text; a single host is shown without ``/32``."""
-    text = format_addr(network, bits)
-    return text if prefix_len == bits else f"{text}/{prefix_len}"
-
-
 def cidr_to_range(text: str) -> tuple[int, int]:
     """``"10.0.0.0/8"`` (or a bare address) -> inclusive integer range."""
     net = ipaddress.ip_network(text, strict=False)
@@ -158,17 +140,31 @@ class _Dim:
     level: int  # level of the MSB; the dimension occupies [level, level + width)
 
 
+# A dd manager refuses to shut down while nodes of it are referenced, and every node
+# handle holds its manager. Python's cycle collector, though, may clear a manager inside
+# a garbage cycle before the handles in that cycle ("Still N nodes referenced", and the
+# manager leaks). So managers are kept here and let go only once nothing else holds them.
+_MANAGERS: list[Any] = []
+
+
+def _new_manager(backend: str | None) -> Any:
+    _MANAGERS[:] = [m for m in _MANAGERS if sys.getrefcount(m) > 3]  # list, m, argument
+    module = importlib.import_module(f"dd.{backend}") if backend else _dd
+    if module.__name__ == "dd.cudd":
+        manager = module.BDD(initial_cache_size=1 << 14)  # ~1 MB; CUDD grows it on demand
+    else:
+        manager = module.BDD()
+    _MANAGERS.append(manager)
+    return manager
+
+
 class PacketSpace:
-    """One BDD manager plus a layout; the factory of every ``PacketSet`` over it."""
+    """One BDD manager plus a layout; the factory of every ``PacketSet`` over it.
+    ``backend`` ("cudd" or "autoref") overrides the default choice, for tests."""
 
     def __init__(self, layout: Layout = Layout(), backend: str | None = None) -> None:
         self.layout = layout
-        mod = _dd
-        if backend is not None:
-            import importlib
-
-            mod = importlib.import_module(f"dd.{backend}")
-        self.bdd: Any = mod.BDD()
+        self.bdd: Any = _new_manager(backend)
         self.dims: dict[Field, _Dim] = {}
         level = 0
         for f in layout.order:

@@ -16,11 +16,35 @@ T = TypeVar("T")
 
 
 class Node:
-    __slots__ = ("value", "location")
+    """Locations are computed lazily (only errors and resources need them), and each
+    object's lower-cased key map is built once per document, on the first miss: loading
+    stays linear in the size of the input."""
 
-    def __init__(self, value: Any, location: Location) -> None:
+    __slots__ = ("value", "_parent", "_step", "_location", "_keys")
+
+    def __init__(self, value: Any, location: Location,
+                 keys: dict[int, dict[str, str]] | None = None) -> None:
         self.value = value
-        self.location = location
+        self._parent: Node | None = None
+        self._step: str | int = ""
+        self._location: Location | None = location
+        self._keys: dict[int, dict[str, str]] = {} if keys is None else keys
+
+    def _child(self, value: Any, step: str | int) -> Node:
+        node = Node.__new__(Node)
+        node.value = value
+        node._parent = self
+        node._step = step
+        node._location = None
+        node._keys = self._keys
+        return node
+
+    @property
+    def location(self) -> Location:
+        if self._location is None:
+            assert self._parent is not None
+            self._location = self._parent.location.child(self._step)
+        return self._location
 
     def error(self, message: str) -> IngestError:
         return IngestError(self.location, message)
@@ -32,16 +56,21 @@ class Node:
         this is null). Any other non-object is an error: reading through a list or a
         string would silently lose what the input says."""
         value = self.value
-        if value is not None and not isinstance(value, dict):
-            raise self.error(f"expected an object, found {_kind(value)}")
-        if isinstance(value, dict):
+        if type(value) is dict:
             if name in value:
-                return Node(value[name], self.location.child(name))
-            lowered = name.lower()
-            for member, item in value.items():
-                if isinstance(member, str) and member.lower() == lowered:
-                    return Node(item, self.location.child(member))
-        return Node(None, self.location.child(name))
+                return self._child(value[name], name)
+            keys = self._keys.get(id(value))
+            if keys is None:
+                keys = {k.lower(): k for k in value if isinstance(k, str)}
+                self._keys[id(value)] = keys
+            member = keys.get(name.lower())
+            if member is not None:
+                return self._child(value[member], member)
+        elif value is not None:
+            if not isinstance(value, dict):
+                raise self.error(f"expected an object, found {_kind(value)}")
+            return Node(dict(value), self.location, self._keys).get(name)
+        return self._child(None, name)
 
     def path(self, *names: str) -> Node:
         node = self
@@ -55,7 +84,7 @@ class Node:
             return iter(())
         if not isinstance(self.value, list):
             raise self.error(f"expected a list, found {_kind(self.value)}")
-        return (Node(item, self.location.child(i)) for i, item in enumerate(self.value))
+        return (self._child(item, i) for i, item in enumerate(self.value))
 
     @property
     def missing(self) -> bool:

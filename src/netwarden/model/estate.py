@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
@@ -255,15 +256,19 @@ class Estate:
                 )
 
 
+@functools.lru_cache(maxsize=None)
+def _reference_fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls)
+                 if f.name != "id" and (f.name.endswith("_id") or f.name.endswith("_ids")))
+
+
 def _references(resource: Resource) -> Iterator[tuple[str, str]]:
     """Every (field, ID) a resource refers to: by convention, fields named ``*_id(s)``."""
-    for field in dataclasses.fields(resource):
-        if field.name == "id" or not (field.name.endswith("_id") or field.name.endswith("_ids")):
-            continue
-        value = getattr(resource, field.name)
+    for name in _reference_fields(type(resource)):
+        value = getattr(resource, name)
         for target in (value,) if isinstance(value, str) else (value or ()):
             if isinstance(target, str) and target.startswith("/"):
-                yield field.name, target
+                yield name, target
 
 
 __all__ = [

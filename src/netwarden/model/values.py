@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import functools
 import ipaddress
+import re
 from dataclasses import dataclass
 
 
@@ -50,7 +52,21 @@ class Prefix:
     @classmethod
     def parse(cls, text: str) -> Prefix:
         """Parse ``10.0.0.0/8``, ``10.0.0.4``, or ``10.0.0.1-10.0.0.9``. Raises ValueError."""
+        return _parse_prefix(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> Prefix:
         raw = text.strip()
+        fast = _IPV4.fullmatch(raw)
+        if fast is not None:
+            octets = [int(o) for o in fast.group(1, 2, 3, 4)]
+            bits = int(fast.group(5)) if fast.group(5) is not None else 32
+            if max(octets) <= 255 and bits <= 32 and all(
+                    len(o) == 1 or o[0] != "0" for o in fast.group(1, 2, 3, 4)):
+                value = (octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]
+                size = 1 << (32 - bits)
+                first = value & ~(size - 1) & 0xFFFFFFFF
+                return cls(raw, first, first + size - 1, 4)
         if "-" in raw and "/" not in raw:
             lo_text, _, hi_text = raw.partition("-")
             lo, hi = ipaddress.ip_address(lo_text.strip()), ipaddress.ip_address(hi_text.strip())
@@ -85,6 +101,15 @@ class Prefix:
 
     def __str__(self) -> str:
         return self.text
+
+
+_IPV4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:/(\d{1,2}))?")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_prefix(text: str) -> Prefix:
+    """Prefixes repeat across an estate (rules, routes): parse each text once."""
+    return Prefix._parse(text)
 
 
 @dataclass(frozen=True, slots=True)

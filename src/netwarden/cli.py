@@ -203,6 +203,90 @@ def trace(
     raise typer.Exit(EXIT_OK)
 
 
+class ScanFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+class FailOn(str, Enum):
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+    never = "never"
+
+
+@app.command()
+def scan(
+    estate: EstatePaths,
+    format: Annotated[ScanFormat, typer.Option("--format", help="Output format.")] = ScanFormat.text,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to FILE.")] = None,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 at or above this severity.")] = FailOn.high,
+    check: Annotated[Optional[list[str]], typer.Option("--check", help="Run only this check (repeatable).")] = None,
+    skip: Annotated[Optional[list[str]], typer.Option("--skip", help="Skip this check (repeatable).")] = None,
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="Report only findings not in this earlier JSON result.")] = None,
+    service_tags: ServiceTagsOption = None,
+) -> None:
+    """Check the estate against the secure-connectivity guidance, with proof for each finding."""
+    from netwarden.checks.base import Severity
+    from netwarden.checks.scan import load_baseline, scan as run_scan, select
+    from netwarden.report.findings import render_scan, scan_json
+    from netwarden.report.sarif import scan_sarif
+
+    try:
+        checks = select(check or (), skip or ())
+        known = load_baseline(baseline) if baseline else None
+    except (ValueError, OSError) as exc:
+        fail(str(exc))
+    engine = _engine(estate, service_tags)
+    result = run_scan(engine.estate, engine, checks, known)
+    if format is ScanFormat.text and output is None:
+        render_scan(result, Console(highlight=False))
+    elif format is ScanFormat.text:
+        console = Console(record=True, width=120, file=open("/dev/null", "w"))
+        render_scan(result, console)
+        output.write_text(console.export_text(), encoding="utf-8")
+    else:
+        emit(scan_json(result) if format is ScanFormat.json else scan_sarif(result), output)
+    threshold = None if fail_on is FailOn.never else Severity.parse(fail_on.value)
+    raise typer.Exit(EXIT_FINDINGS if result.failing(threshold) else EXIT_OK)
+
+
+checks_app = typer.Typer(help="The check catalogue.", invoke_without_command=True,
+                         add_completion=False, rich_markup_mode=None)
+app.add_typer(checks_app, name="checks")
+
+
+@checks_app.callback()
+def checks_list(ctx: typer.Context) -> None:
+    """List the catalogue (or `netwarden checks explain ID`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.table import Table
+
+    from netwarden.checks.registry import all_checks
+
+    table = Table(title="netwarden checks", title_justify="left")
+    for column in ("ID", "name", "severity", "title"):
+        table.add_column(column)
+    for item in all_checks():
+        table.add_row(item.id, item.name, str(item.severity), item.title)
+    Console(highlight=False).print(table)
+
+
+@checks_app.command("explain")
+def checks_explain(check_id: Annotated[str, typer.Argument(help="A check ID, e.g. EDGE001.")]) -> None:
+    """Print one check's documentation."""
+    from netwarden.checks.docs import render
+    from netwarden.checks.registry import get
+
+    found = get(check_id)
+    if found is None:
+        fail(f"unknown check {check_id!r}", "`netwarden checks` lists them")
+    sys.stdout.write(render(found))
+
+
 def main() -> None:
     """Entry point: usage errors exit 2 (click's convention, which matches ours); an
     unexpected exception is one line unless --debug asks for the traceback."""

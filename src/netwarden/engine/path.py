@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from netwarden.engine.packets import Field, PacketSet
+from netwarden.engine.packets import TCP, Field, Packet, PacketSet
+
+# A witness reads best as a plausible packet: TCP from a documentation address
+# (203.0.113.10, TEST-NET-3) and an ephemeral source port, where the set allows them.
+_PREFERRED = Packet(src=0xCB00710A, dst=0, protocol=TCP, src_port=49152, dst_port=0)
+
+
+def witness(packets: PacketSet) -> Packet | None:
+    """One packet of the set, chosen to read naturally."""
+    return packets.witness(prefer=_PREFERRED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 
 from netwarden.engine.packets import PacketSet
-from netwarden.engine.path import Outcome
+from netwarden.engine.path import Outcome, witness as pick_witness
 from netwarden.engine.reach import ReachResult, TraceResult
 
 MAX_PATHS = 20
@@ -23,7 +23,7 @@ def boxes_json(packets: PacketSet, limit: int = 50) -> list[dict[str, Any]]:
 
 
 def path_json(outcome: Outcome) -> dict[str, Any]:
-    witness = outcome.branch.packets.witness()
+    witness = pick_witness(outcome.branch.packets)
     return {
         "status": outcome.status,
         "targets": list(outcome.targets),
@@ -34,7 +34,7 @@ def path_json(outcome: Outcome) -> dict[str, Any]:
 
 
 def reach_json(result: ReachResult) -> dict[str, Any]:
-    witness = result.allowed.witness()
+    witness = pick_witness(result.allowed)
     return {
         "verdict": result.verdict,
         "from": result.source.label,
@@ -73,7 +73,7 @@ def render_reach(result: ReachResult, console: Console) -> None:
         console.print("arrives:", highlight=False)
         for box in result.allowed.boxes(limit=12):
             console.print(f"  {box}", highlight=False, markup=False)
-        witness = result.allowed.witness()
+        witness = pick_witness(result.allowed)
         console.print(f"witness: {witness}", highlight=False, markup=False)
     for index, outcome in enumerate(result.arrived[:MAX_PATHS], 1):
         console.print(f"path {index}: {_chain(outcome)}", highlight=False, markup=False)
@@ -81,7 +81,7 @@ def render_reach(result: ReachResult, console: Console) -> None:
         console.print(f"conditional: {_chain(outcome)}", highlight=False, markup=False)
     if result.verdict != "allowed":
         for outcome in result.dropped[:MAX_PATHS]:
-            witness = outcome.branch.packets.witness()
+            witness = pick_witness(outcome.branch.packets)
             console.print(f"blocked ({witness}): {_chain(outcome)}", highlight=False, markup=False)
     if result.unresolved_tags:
         console.print(f"[yellow]unresolved service tags (matched nothing):[/yellow] "

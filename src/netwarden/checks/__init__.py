@@ -1,0 +1,1 @@
+"""The posture catalogue: one small module per check, grouped by guidance area."""

@@ -56,9 +56,26 @@ def fail(message: str, hint: str | None = None) -> NoReturn:
     raise typer.Exit(EXIT_INPUT)
 
 
-def load(paths: list[Path]) -> Estate:
+class InputFormat(str, Enum):
+    auto = "auto"
+    azure = "azure"
+    terraform = "terraform"
+    arm = "arm"
+
+
+InputFormatOption = Annotated[InputFormat, typer.Option(
+    "--input-format", help="Format of the estate files (default: detected per file).")]
+ParametersOption = Annotated[Optional[Path], typer.Option(
+    "--parameters", help="ARM deployment parameters file for ARM template inputs.")]
+
+
+def load(paths: list[Path], input_format: InputFormat = InputFormat.auto,
+         parameters: Path | None = None) -> Estate:
+    from netwarden.ingest.interface import LoadOptions
+
     try:
-        return load_estate(paths)
+        return load_estate(paths, input_format=None if input_format is InputFormat.auto
+                           else input_format.value, options=LoadOptions(parameters=parameters))
     except IngestError as exc:
         if _state["debug"]:
             raise
@@ -92,9 +109,11 @@ def main_options(
 def validate(
     estate: EstatePaths,
     format: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
+    input_format: InputFormatOption = InputFormat.auto,
+    parameters: ParametersOption = None,
 ) -> None:
     """Load an estate and report what it holds: counts per type, warnings, unknown types."""
-    loaded = load(estate)
+    loaded = load(estate, input_format, parameters)
     if format is TextOrJson.json:
         emit(inventory_json(loaded))
     else:
@@ -107,11 +126,12 @@ ServiceTagsOption = Annotated[Optional[Path], typer.Option(
 _PROTOCOLS = {"tcp": 6, "udp": 17, "icmp": 1, "esp": 50, "ah": 51, "any": None, "*": None}
 
 
-def _engine(estate: list[Path], service_tags: Path | None) -> "Engine":
+def _engine(estate: list[Path], service_tags: Path | None,
+            input_format: InputFormat = InputFormat.auto, parameters: Path | None = None) -> "Engine":
     from netwarden.engine import Engine
     from netwarden.ingest.servicetags import load_service_tags
 
-    loaded = load(estate)
+    loaded = load(estate, input_format, parameters)
     try:
         tags = load_service_tags(service_tags) if service_tags else None
     except IngestError as exc:
@@ -150,11 +170,13 @@ def reach(
     port: Annotated[Optional[str], typer.Option("--port", help="Destination port N or range N-M.")] = None,
     format: Annotated[TextOrJson, typer.Option("--format")] = TextOrJson.text,
     service_tags: ServiceTagsOption = None,
+    input_format: InputFormatOption = InputFormat.auto,
+    parameters: ParametersOption = None,
 ) -> None:
     """Every packet from SRC that arrives at DST, with the paths and deciding rules."""
     from netwarden.engine import EndpointError, Service
 
-    engine = _engine(estate, service_tags)
+    engine = _engine(estate, service_tags, input_format, parameters)
     service = Service(_protocol(protocol), _ports(port))
     if service.ports is not None and service.protocol not in (6, 17, None, 132):
         fail("--port applies to tcp or udp (or any)")
@@ -178,6 +200,8 @@ def trace(
     src_port: Annotated[int, typer.Option("--src-port", min=0, max=65535)] = 49152,
     format: Annotated[TextOrJson, typer.Option("--format")] = TextOrJson.text,
     service_tags: ServiceTagsOption = None,
+    input_format: InputFormatOption = InputFormat.auto,
+    parameters: ParametersOption = None,
 ) -> None:
     """One concrete packet, hop by hop: where it goes and which rule decides it."""
     import ipaddress
@@ -191,7 +215,7 @@ def trace(
         addresses = [int(ipaddress.IPv4Address(a.strip())) for a in (src, dst)]
     except ValueError as exc:
         fail(f"{exc}: --src and --dst take IPv4 addresses")
-    engine = _engine(estate, service_tags)
+    engine = _engine(estate, service_tags, input_format, parameters)
     try:
         result = engine.trace(Packet(addresses[0], addresses[1], number, src_port, dst_port))
     except EndpointError as exc:
@@ -223,10 +247,12 @@ def scan(
     format: Annotated[ScanFormat, typer.Option("--format", help="Output format.")] = ScanFormat.text,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to FILE.")] = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 at or above this severity.")] = FailOn.high,
-    check: Annotated[Optional[list[str]], typer.Option("--check", help="Run only this check (repeatable).")] = None,
-    skip: Annotated[Optional[list[str]], typer.Option("--skip", help="Skip this check (repeatable).")] = None,
+    check: Annotated[Optional[list[str]], typer.Option("--check", metavar="ID", help="Run only this check (repeatable).")] = None,
+    skip: Annotated[Optional[list[str]], typer.Option("--skip", metavar="ID", help="Skip this check (repeatable).")] = None,
     baseline: Annotated[Optional[Path], typer.Option("--baseline", help="Report only findings not in this earlier JSON result.")] = None,
     service_tags: ServiceTagsOption = None,
+    input_format: InputFormatOption = InputFormat.auto,
+    parameters: ParametersOption = None,
 ) -> None:
     """Check the estate against the secure-connectivity guidance, with proof for each finding."""
     from netwarden.checks.base import Severity
@@ -239,7 +265,7 @@ def scan(
         known = load_baseline(baseline) if baseline else None
     except (ValueError, OSError) as exc:
         fail(str(exc))
-    engine = _engine(estate, service_tags)
+    engine = _engine(estate, service_tags, input_format, parameters)
     result = run_scan(engine.estate, engine, checks, known)
     if format is ScanFormat.text and output is None:
         render_scan(result, Console(highlight=False))

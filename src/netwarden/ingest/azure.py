@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from netwarden.ingest.interface import IngestError, RawResource
+from netwarden.ingest.interface import IngestError, LoadOptions, RawResource
 from netwarden.ingest.node import Node
 from netwarden.model import ids
 from netwarden.model.values import Location
@@ -41,7 +41,8 @@ class AzureJsonAdapter:
             return False
         return "id" in document or "value" in document or "data" in document or "properties" in document
 
-    def resources(self, document: Any, location: Location) -> list[RawResource]:
+    def resources(self, document: Any, location: Location,
+                  options: LoadOptions | None = None) -> list[RawResource]:
         root = Node(document, Location(location.file))
         if isinstance(document, dict) and "id" not in document:
             for envelope in ("value", "data"):
@@ -101,4 +102,6 @@ def _with_type(node: Node, child_type: str) -> Node:
     return node
 
 
-__all__ = ["AzureJsonAdapter", "IngestError", "flatten"]
+ADAPTER = AzureJsonAdapter()
+
+__all__ = ["ADAPTER", "AzureJsonAdapter", "IngestError", "flatten"]

@@ -9,7 +9,7 @@ of a property are implemented once whatever format it came in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from netwarden.model.values import Location
@@ -39,13 +39,22 @@ class RawResource:
         return self.type.lower()
 
 
+@dataclass
+class LoadOptions:
+    """What the command line tells adapters beyond the files themselves."""
+
+    parameters: Any = None            # ARM: a deployment parameters file (Path)
+    warnings: list[Any] = field(default_factory=list)   # adapters append Diagnostics here
+
+
 class Adapter(Protocol):
-    """An input format."""
+    """An input format: ``netwarden.ingest.<name>`` exposes one as ``ADAPTER``."""
 
     name: str
 
     def detect(self, document: Any) -> bool:
         """Whether a parsed document is in this format."""
 
-    def resources(self, document: Any, location: Location) -> list[RawResource]:
-        """The raw resources of a parsed document. Raises IngestError."""
+    def resources(self, document: Any, location: Location, options: LoadOptions) -> list[RawResource]:
+        """The raw resources (Azure-shaped) of a parsed document. Raises IngestError;
+        reports what it could only partly read as located warnings in ``options.warnings``."""

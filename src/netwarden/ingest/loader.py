@@ -6,18 +6,35 @@ Azure-shaped raw resources that one builder turns into the model.
 
 from __future__ import annotations
 
+import functools
 import gc
+import importlib
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from netwarden.ingest import jsonc
-from netwarden.ingest.azure import AzureJsonAdapter
 from netwarden.ingest.build import build_estate
-from netwarden.ingest.interface import Adapter, IngestError, RawResource
+from netwarden.ingest.interface import Adapter, IngestError, LoadOptions, RawResource
 from netwarden.model.estate import Diagnostic, Estate
 from netwarden.model.values import Location
 
-ADAPTERS: dict[str, Adapter] = {"azure": AzureJsonAdapter()}
+FORMATS = ("azure", "terraform", "arm")
+_DESCRIPTIONS = {"arm": "an ARM deployment template", "terraform": "a Terraform plan",
+                 "flowlog": "a flow log (use `netwarden flows`)"}
+
+
+@functools.cache
+def adapter(name: str) -> Adapter | None:
+    """The adapter of a format: module ``netwarden.ingest.<name>`` exposes ``ADAPTER``."""
+    if name not in FORMATS:
+        return None
+    try:
+        module = importlib.import_module(f"netwarden.ingest.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"netwarden.ingest.{name}":
+            return None
+        raise
+    return module.ADAPTER  # type: ignore[no-any-return]
 ESTATE_SUFFIXES = (".json", ".jsonc")
 # Far beyond any real export (Azure resources nest a dozen levels); keeps every recursive
 # walk of a document (duplicate comparison, adapters) clear of Python's recursion limit.
@@ -100,13 +117,12 @@ def detect(document: Any) -> str | None:
             return "terraform"
         if "records" in document or "flowRecords" in document:
             return "flowlog"
-    for name, adapter in ADAPTERS.items():
-        if adapter.detect(document):
-            return name
-    return None
+    azure = adapter("azure")
+    return "azure" if azure is not None and azure.detect(document) else None
 
 
-def load_estate(paths: Sequence[str | Path], *, input_format: str | None = None) -> Estate:
+def load_estate(paths: Sequence[str | Path], *, input_format: str | None = None,
+                options: LoadOptions | None = None) -> Estate:
     """Load and merge every input into one estate. Raises IngestError on invalid input.
 
     Loading allocates millions of small objects that all live on; Python's cycle collector
@@ -115,13 +131,13 @@ def load_estate(paths: Sequence[str | Path], *, input_format: str | None = None)
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(paths, input_format)
+        return _load(paths, input_format, options or LoadOptions())
     finally:
         if enabled:
             gc.enable()
 
 
-def _load(paths: Sequence[str | Path], input_format: str | None) -> Estate:
+def _load(paths: Sequence[str | Path], input_format: str | None, options: LoadOptions) -> Estate:
     raws: list[RawResource] = []
     diagnostics: list[Diagnostic] = []
     files = expand(paths)
@@ -130,19 +146,19 @@ def _load(paths: Sequence[str | Path], input_format: str | None) -> Estate:
         document = read_json(path)
         location = Location(str(path))
         name = input_format or detect(document)
-        adapter = ADAPTERS.get(name or "")
-        if adapter is None:
-            what = {"arm": "an ARM deployment template", "terraform": "a Terraform plan",
-                    "flowlog": "a flow log (use `netwarden flows`)"}.get(name or "", "")
+        reader = adapter(name or "")
+        if reader is None:
+            what = _DESCRIPTIONS.get(name or "", "")
             message = (f"{what} is not an estate format this version reads" if what
                        else "not a recognised estate format (Azure resource JSON expected)")
             if str(path) in explicit:
                 raise IngestError(location, message)
             diagnostics.append(Diagnostic("skipped-file", f"skipped: {message}", location))
             continue
-        raws.extend(adapter.resources(document, location))
+        raws.extend(reader.resources(document, location, options))
     try:
-        return build_estate(raws, diagnostics=diagnostics, sources=[str(p) for p in files])
+        return build_estate(raws, diagnostics=[*diagnostics, *options.warnings],
+                            sources=[str(p) for p in files])
     except RecursionError:
         raise IngestError(Location(str(files[-1]) if files else "<input>"),
                           f"JSON nested too deeply (over {MAX_DEPTH} levels)") from None

@@ -24,6 +24,7 @@ from netwarden.report.paths import reach_json, render_reach, render_trace, trace
 
 if TYPE_CHECKING:
     from netwarden.engine import Engine
+    from netwarden.intent.model import Intent
 
 app = typer.Typer(
     name="netwarden",
@@ -277,6 +278,100 @@ def scan(
         emit(scan_json(result) if format is ScanFormat.json else scan_sarif(result), output)
     threshold = None if fail_on is FailOn.never else Severity.parse(fail_on.value)
     raise typer.Exit(EXIT_FINDINGS if result.failing(threshold) else EXIT_OK)
+
+
+class VerifyFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+class MatrixFormat(str, Enum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+class MatrixBy(str, Enum):
+    subnet = "subnet"
+    vnet = "vnet"
+    segment = "segment"
+
+
+def _intent(path: Path) -> "Intent":
+    from netwarden.intent.parse import load_intent
+
+    try:
+        return load_intent(path)
+    except IngestError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def verify(
+    estate: EstatePaths,
+    intent: Annotated[Path, typer.Option("--intent", help="Segmentation intent (YAML).")],
+    format: Annotated[VerifyFormat, typer.Option("--format")] = VerifyFormat.text,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to FILE.")] = None,
+    service_tags: ServiceTagsOption = None,
+    input_format: InputFormatOption = InputFormat.auto,
+    parameters: ParametersOption = None,
+) -> None:
+    """Prove the network enforces the intent: excess, missing and bypassing flows."""
+    from netwarden.intent.verify import verify as run_verify
+    from netwarden.report.intent import render_verify, verify_json, verify_sarif
+
+    wanted = _intent(intent)
+    engine = _engine(estate, service_tags, input_format, parameters)
+    try:
+        result = run_verify(engine, wanted)
+    except IngestError as exc:
+        fail(str(exc))
+    if format is VerifyFormat.text and output is None:
+        render_verify(result, Console(highlight=False))
+    elif format is VerifyFormat.text:
+        console = Console(record=True, width=120, file=open("/dev/null", "w"))
+        render_verify(result, console)
+        output.write_text(console.export_text(), encoding="utf-8")
+    else:
+        emit(verify_json(result) if format is VerifyFormat.json else verify_sarif(result), output)
+    raise typer.Exit(EXIT_OK if result.clean else EXIT_FINDINGS)
+
+
+@app.command()
+def matrix(
+    estate: EstatePaths,
+    by: Annotated[MatrixBy, typer.Option("--by", help="Group endpoints by subnet, VNet or intent segment.")] = MatrixBy.subnet,
+    intent: Annotated[Optional[Path], typer.Option("--intent", help="Mark cells intended / excess / missing.")] = None,
+    format: Annotated[MatrixFormat, typer.Option("--format")] = MatrixFormat.text,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to FILE.")] = None,
+    service_tags: ServiceTagsOption = None,
+    input_format: InputFormatOption = InputFormat.auto,
+    parameters: ParametersOption = None,
+) -> None:
+    """Who can reach whom, as a table of the protocols and ports that arrive."""
+    from netwarden.intent.matrix import matrix as run_matrix
+    from netwarden.report.intent import matrix_csv, matrix_json, render_matrix
+
+    wanted = _intent(intent) if intent else None
+    if by is MatrixBy.segment and wanted is None:
+        fail("--by segment needs --intent FILE")
+    engine = _engine(estate, service_tags, input_format, parameters)
+    grouping = by.value if by is not MatrixBy.subnet or wanted is None else "segment"
+    try:
+        result = run_matrix(engine, grouping, wanted)
+    except IngestError as exc:
+        fail(str(exc))
+    if format is MatrixFormat.json:
+        emit(matrix_json(result), output)
+    elif format is MatrixFormat.csv:
+        text = matrix_csv(result)
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    else:
+        render_matrix(result, Console(highlight=False, width=max(120, 22 * (len(result.groups) + 1))))
 
 
 checks_app = typer.Typer(help="The check catalogue.", invoke_without_command=True,

@@ -59,7 +59,7 @@ class Evidence:
     @classmethod
     def of(cls, outcome: Outcome, packets: PacketSet | None = None, *facts: str) -> Evidence:
         chosen = outcome.branch.packets if packets is None else packets & outcome.branch.packets
-        return cls(chosen, outcome.hops, facts)
+        return cls(chosen, tuple(hop.narrowed(chosen) for hop in outcome.hops), facts)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {}

@@ -8,8 +8,8 @@ from typing import Any
 from netwarden.engine.packets import TCP, Field, Packet, PacketSet
 
 # A witness reads best as a plausible packet: TCP from a documentation address
-# (203.0.113.10, TEST-NET-3) and an ephemeral source port, where the set allows them.
-_PREFERRED = Packet(src=0xCB00710A, dst=0, protocol=TCP, src_port=49152, dst_port=0)
+# (203.0.113.10, TEST-NET-3), an ephemeral source port and HTTPS, where the set allows them.
+_PREFERRED = Packet(src=0xCB00710A, dst=0, protocol=TCP, src_port=49152, dst_port=443)
 
 
 def witness(packets: PacketSet) -> Packet | None:
@@ -27,6 +27,18 @@ class Hop:
     action: str               # allow, deny, forward, translate, arrive, drop, conditional
     rule: str | None = None   # the deciding rule (NSG rule, route, firewall rule)
     detail: str = ""
+    # (rule, the packets it decided here): lets a narrowed path name only its own rules
+    decisions: tuple[tuple[str, PacketSet], ...] = field(default=(), compare=False, repr=False)
+
+    def narrowed(self, packets: PacketSet) -> Hop:
+        """This hop labelled with only the rules that decide ``packets`` (unchanged when the
+        packets were translated after this hop and no longer meet its decisions)."""
+        if not self.decisions:
+            return self
+        names = [name for name, decided in self.decisions if decided & packets]
+        if not names or ", ".join(names) == self.rule:
+            return self
+        return replace(self, rule=", ".join(names))
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind, "resource": self.resource, "name": self.name,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 from netwarden.engine.addresses import AddressSets, is_public
 from netwarden.engine.endpoints import Endpoint, EndpointError, resolve
-from netwarden.engine.packets import Packet, PacketSet, PacketSpace
+from netwarden.engine.packets import TCP, Packet, PacketSet, PacketSpace
 from netwarden.engine.path import Branch, Hop, Outcome
 from netwarden.engine.topology import Topology
 from netwarden.engine.walk import Walker
@@ -92,7 +92,14 @@ class Engine:
             return a.on(field, a.internet(None))  # type: ignore[arg-type]
         ranges = [(h.address.first, h.address.last) for h in endpoint.holders]
         covered = endpoint.prefixes if endpoint.kind != "holders" or not endpoint.holders else ()
-        ranges += [(p.first, p.last) for p in covered]
+        subnet_prefixes = {(p.first, p.last) for s in endpoint.subnet_ids
+                           if (subnet := self.topology.subnet(s)) for p in subnet.address_prefixes}
+        for prefix in covered:
+            span = (prefix.first, prefix.last)
+            if span in subnet_prefixes and prefix.last - prefix.first >= 7:
+                # Azure reserves a subnet's first four addresses and its last one
+                span = (prefix.first + 4, prefix.last - 1)
+            ranges.append(span)
         return a.on(field, ranges)  # type: ignore[arg-type]
 
     # -- reach ---------------------------------------------------------------------------------
@@ -110,7 +117,14 @@ class Engine:
             if source.kind == "internet":
                 entries = [(e.pip.address.first, e.pip.address.last)
                            for e in self.topology.entries if e.pip.address]
-                outcomes = w.from_internet(src & base & self.addresses.on("dst", entries))
+                # The queried port is the port packets arrive on. NAT at the entry (a load
+                # balancer rule or inbound NAT rule, firewall DNAT, an application gateway's
+                # listener -> backend setting) maps other frontend ports onto it, so packets
+                # are sent to every port of the public IPs and judged as they arrive
+                # (learn.microsoft.com: "Inbound NAT rules", "Filter inbound Internet traffic
+                # with Azure Firewall DNAT", "Application Gateway backend settings").
+                sent = src & self.service(Service(service.protocol)) & self.addresses.on("dst", entries)
+                outcomes = w.from_internet(sent)
                 if destination.kind == "paas":
                     outcomes += self._paas_public(destination, src & base)
             elif source.kind == "onprem":
@@ -122,8 +136,8 @@ class Engine:
                 raise EndpointError(f"{source.label}: a {source.kind} cannot be a source; "
                                     "name the NIC or VM behind it")
         targets = destination.target_ids
-        at_destination = self.space.all() if destination.kind in ("paas", "public-ip") \
-            else self.addresses_of(destination, "dst")
+        at_destination = base & (self.space.all() if destination.kind in ("paas", "public-ip")
+                                 else self.addresses_of(destination, "dst"))
         arrived = [_narrowed(o, at_destination) for o in outcomes if o.status == "arrived"
                    and any(t.lower() in targets for t in o.targets)]
         arrived = [o for o in arrived if o.branch.packets]
@@ -131,10 +145,10 @@ class Engine:
                                          for p in destination.public_ips if p.address])
         dropped = [o for o in outcomes if o.status == "dropped"
                    and (o.branch.packets & at_destination
-                        or ("dst" not in o.branch.changed and o.branch.packets & pips))]
+                        or ("dst" not in o.branch.changed and o.branch.packets & pips & base))]
         conditional = [o for o in outcomes if o.status == "conditional"]
         allowed = self.space.union(o.branch.packets for o in arrived)
-        logical = self.space.union(_as_sent_to_arrival(o.branch) for o in arrived)
+        logical = self.space.union(as_sent(o.branch) for o in arrived)
         if destination.kind == "paas" and source.kind == "internet":
             logical = self.space.union(o.branch.origin for o in arrived)
         got = logical & queried
@@ -166,7 +180,10 @@ class Engine:
         if not isinstance(service, PaasService):
             return []
         space = self.space
-        ports = space.ports_apply() & space.wrap(space.raw_ranges("dst_port", [(p, p) for p in service.ports]))
+        # the public endpoints (HTTPS 443, SMB 445, TDS 1433) are TCP services: a UDP
+        # packet to port 443 reaches nothing (learn.microsoft.com, "Azure Storage firewall
+        # and virtual network rules"; "Azure SQL Database connectivity architecture")
+        ports = space.protocol(TCP) & space.wrap(space.raw_ranges("dst_port", [(p, p) for p in service.ports]))
         part = packets & ports
         hop_args = ("paas", service.id, service.name)
         if not part:
@@ -235,10 +252,12 @@ def _narrowed(outcome: Outcome, destination: PacketSet) -> Outcome:
     alike NICs arrives together; only the queried ones count)."""
     if outcome.branch.packets <= destination:
         return outcome
-    return Outcome(outcome.status, outcome.branch.restrict(destination), outcome.targets, outcome.notes)
+    branch = outcome.branch.restrict(destination)
+    branch = replace(branch, hops=tuple(h.narrowed(branch.packets) for h in branch.hops))
+    return Outcome(outcome.status, branch, outcome.targets, outcome.notes)
 
 
-def _as_sent_to_arrival(branch: Branch) -> PacketSet:
+def as_sent(branch: Branch) -> PacketSet:
     """The arriving packets with the source their sender used (undoing SNAT)."""
     if "src" not in branch.changed:
         return branch.packets

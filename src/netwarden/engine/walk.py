@@ -70,16 +70,19 @@ class Walker:
         passed = branch.packets & compiled.allowed
         if not passed:
             return None
-        rules = [d.rule.name for d in compiled.deciding(passed, allows=True)]
+        deciding = compiled.deciding(passed, allows=True)
         return branch.restrict(compiled.allowed).then(
-            Hop(kind, compiled.nsg.id, compiled.nsg.name, "allow", ", ".join(rules)))
+            Hop(kind, compiled.nsg.id, compiled.nsg.name, "allow",
+                ", ".join(d.rule.name for d in deciding),
+                decisions=tuple((d.rule.name, d.packets) for d in deciding)))
 
     # -- sources ------------------------------------------------------------------------------
 
     def from_holders(self, holders: list[Holder], packets: PacketSet) -> list[Outcome]:
         """Packets sent by NICs (grouped by subnet and NIC NSG) into the network."""
         out: list[Outcome] = []
-        for (subnet_id, nsg_id), group in _classes(holders).items():
+        for (subnet_id, _), group in _classes(holders).items():
+            nsg_id = _nic_nsg(group)
             sent = packets & self.addresses.on("src", _ranges(group))
             if not sent:
                 continue
@@ -151,7 +154,16 @@ class Walker:
                                                           detail="allowVirtualNetworkAccess is false"))))
             return None
         back = self.topology.reverse(peering)
-        local = self.addresses.prefixes("src", self.topology.vnet_space(vnet_id))
+        origins = list(self.topology.vnet_space(vnet_id))
+        if not branch.visited and peering.allow_gateway_transit and back is not None \
+                and back.use_remote_gateways and self.topology.gateway_for(vnet_id) is not None:
+            # On-premises traffic that this VNet's gateway hands straight to a spoke using it
+            # through gateway transit is not traffic forwarded by an appliance: the spoke
+            # needs only useRemoteGateways and the hub allowGatewayTransit, not
+            # allowForwardedTraffic (learn.microsoft.com, "Configure VPN gateway transit
+            # for virtual network peering").
+            origins += self.topology.onprem_prefixes
+        local = self.addresses.prefixes("src", origins)
         forwarded = branch.packets - local
         if forwarded and back is not None and not back.allow_forwarded_traffic:
             out.append(Outcome("dropped", branch.restrict(forwarded).then(Hop(
@@ -169,7 +181,8 @@ class Walker:
         addresses that no NIC holds arrive at their subnet (or are dropped outside any)."""
         topo = self.topology
         remaining = branch.packets
-        for (subnet_id, nic_nsg), group in _classes(topo.holders_in_vnet(vnet_id)).items():
+        for (subnet_id, _), group in _classes(topo.holders_in_vnet(vnet_id)).items():
+            nic_nsg = _nic_nsg(group)
             part = remaining & self.addresses.on("dst", _ranges(group))
             if not part:
                 continue
@@ -293,8 +306,8 @@ class Walker:
                 "conditional" if status == "conditional" else "deny", decision.label,
                 f"application rule (layer 7): only for {targets}"))))
         unmatched = branch.packets - compiled.allowed
-        for decision in compiled.application:
-            unmatched -= decision.packets
+        for decision in (*compiled.network, *compiled.application):
+            unmatched -= decision.packets   # decided by a rule (a Deny rule reported above)
         if unmatched:
             out.append(Outcome("dropped", branch.restrict(unmatched).then(Hop(
                 "firewall", firewall.id, firewall.name, "deny", "default deny",
@@ -493,9 +506,16 @@ class Walker:
         b: Branch | None = branch.restrict(listening)
         if not b.packets or subnet is None:
             return
+        if sub_range := (subnet.address_prefixes[0] if subnet.address_prefixes else None):
+            # the gateway's instances terminate the client's connection in their subnet
+            b = b.translated(b.packets.with_dst(sub_range.first + 4, sub_range.last - 1),
+                             ("dst",), Hop("app-gateway", gateway.id, gateway.name, "translate",
+                                           detail=f"listener {entry.pip.address} -> instances in {subnet.name}"))
         b = self.nsg_filter(b, subnet.nsg_id, Direction.INBOUND, subnet.id, "subnet", out)
         if b is None:
             return
+        out.append(Outcome("arrived", b.then(Hop("app-gateway", gateway.id, gateway.name, "arrive")),
+                           (gateway.id, subnet.id)))
         waf = "WAF " + (gateway.waf_mode or "policy") if (gateway.waf_enabled or gateway.waf_policy_id) \
             else "no WAF"
         members = [h for pool in gateway.backend_pools for h in self._appgw_backends(gateway, pool.id)]
@@ -504,8 +524,8 @@ class Walker:
         for holder_address, target in members:
             for port in backend_ports:
                 proxied = b.packets.with_dst(holder_address, holder_address, port)
-                if sub_range is not None:
-                    proxied = proxied.with_src(sub_range.first, sub_range.last, *EPHEMERAL)
+                if sub_range is not None:   # from the instances (not the subnet's reserved addresses)
+                    proxied = proxied.with_src(sub_range.first + 4, sub_range.last - 1, *EPHEMERAL)
                 nb = b.translated(proxied, ("dst", "dst_port", "src", "src_port"), Hop(
                     "app-gateway", gateway.id, gateway.name, "proxy", None,
                     f"{gateway.tier or ''} {waf}; to backend {target}:{port}".strip()))
@@ -564,9 +584,18 @@ def _classes(holders: Iterable[Holder]) -> dict[tuple[str | None, str | None], l
     groups: dict[tuple[str | None, str | None], list[Holder]] = defaultdict(list)
     for holder in holders:
         nsg = holder.nic.nsg_id if holder.nic else None
+        if holder.nic and holder.nic.private_endpoint_id:
+            # a private endpoint's NIC is exempt from its subnet's NSG unless the subnet's
+            # privateEndpointNetworkPolicies enable it (learn.microsoft.com, "Manage network
+            # policies for private endpoints"); it must not share a class with VM NICs
+            nsg = f"private-endpoint:{nsg or ''}"
         key = (holder.subnet_id, nsg) if holder.kind == "nic" else (holder.subnet_id, f"{holder.kind}:{holder.id}")
         groups[key].append(holder)
     return groups
+
+
+def _nic_nsg(group: list[Holder]) -> str | None:
+    return group[0].nic.nsg_id if group[0].nic else None
 
 
 def _ranges(holders: list[Holder]) -> list[tuple[int, int]]:

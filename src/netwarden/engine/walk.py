@@ -479,12 +479,20 @@ class Walker:
                     f"DNAT to {rule.translated_fqdn or '?'}: the target cannot be resolved offline"))))
                 continue
             port = rule.translated_port
+            # DNAT to a private address also SNATs: the source becomes the address of the
+            # firewall instance that takes the flow, one of AzureFirewallSubnet's (not only
+            # the frontend private IP), and the client's source port is kept (Microsoft,
+            # Azure Network Security blog, "Azure Firewall NAT Behaviors", DNAT rules)
+            sub = subnet.address_prefixes[0] if subnet.address_prefixes else private
+            lo, hi = (sub.first + 4, sub.last - 1) if sub.last - sub.first >= 7 \
+                else (private.first, private.last)
             translated = b.packets.with_dst(rule.translated_address.first, rule.translated_address.last,
-                                            port).with_src(private.first, private.last, *EPHEMERAL)
-            b = b.translated(translated, ("dst", "dst_port", "src", "src_port"), Hop(
+                                            port).with_src(lo, hi)
+            b = b.translated(translated, ("dst", "dst_port", "src"), Hop(
                 "firewall", firewall.id, firewall.name, "translate", decision.label,
                 f"DNAT {entry.pip.address} -> {rule.translated_address}"
-                f"{':' + str(port) if port else ''}, source translated to {private}"))
+                f"{':' + str(port) if port else ''}, source translated to an instance address "
+                f"in {subnet.name} ({sub})"))
             self.route(b.visit(firewall.id), subnet, out)
         if remaining:
             out.append(Outcome("dropped", branch.restrict(remaining).then(Hop(

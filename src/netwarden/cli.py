@@ -374,6 +374,29 @@ def matrix(
         render_matrix(result, Console(highlight=False, width=max(120, 22 * (len(result.groups) + 1))))
 
 
+@app.command()
+def diff(
+    before: Annotated[Path, typer.Argument(help="The estate before (file or directory).", show_default=False)],
+    after: Annotated[Path, typer.Argument(help="The estate after (any supported format).", show_default=False)],
+    format: Annotated[TextOrJson, typer.Option("--format")] = TextOrJson.text,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to FILE.")] = None,
+    fail_on_new_exposure: Annotated[bool, typer.Option(
+        "--fail-on-new-exposure", help="Exit 1 when anything becomes reachable from the internet.")] = False,
+    parameters: ParametersOption = None,
+) -> None:
+    """What a change opens and closes: newly allowed and newly denied packets, with paths."""
+    from netwarden.diff.reach import diff as run_diff
+    from netwarden.report.diff import diff_json, render_diff
+
+    old, new = load([before], parameters=parameters), load([after], parameters=parameters)
+    result = run_diff(old, new)
+    if format is TextOrJson.json:
+        emit(diff_json(result), output)
+    else:
+        render_diff(result, Console(highlight=False))
+    raise typer.Exit(EXIT_FINDINGS if fail_on_new_exposure and result.new_internet_exposure else EXIT_OK)
+
+
 checks_app = typer.Typer(help="The check catalogue.", invoke_without_command=True,
                          add_completion=False, rich_markup_mode=None)
 app.add_typer(checks_app, name="checks")

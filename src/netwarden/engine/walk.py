@@ -22,7 +22,7 @@ from netwarden.model import ids
 from netwarden.model.compute import PublicIpSku
 from netwarden.model.edge import ApplicationGateway, CollectionAction, Firewall, LoadBalancer
 from netwarden.model.network import NextHop, Peering, Subnet, VirtualNetwork
-from netwarden.model.values import Direction
+from netwarden.model.values import Direction, Prefix
 
 MAX_HOPS = 64
 EPHEMERAL = (1024, 65535)
@@ -582,10 +582,30 @@ class Walker:
             subnet = self.topology.subnet(gateway.subnet_id)
             if subnet is None:
                 continue
-            b = Branch.start(packets).then(Hop("gateway", gateway.id, gateway.name, "forward",
-                                               detail="from on-premises"))
+            advertised = self.addresses.prefixes("dst", self._advertised(subnet.vnet_id))
+            unrouted = packets - advertised
+            if unrouted:
+                # the gateway advertises only the address space it serves; on-premises has
+                # no route into Azure for anything else
+                out.append(Outcome("dropped", Branch.start(unrouted).then(Hop(
+                    "gateway", gateway.id, gateway.name, "drop",
+                    detail="destination not in the address space the gateway advertises"))))
+            if not packets & advertised:
+                continue
+            b = Branch.start(packets & advertised).then(Hop(
+                "gateway", gateway.id, gateway.name, "forward", detail="from on-premises"))
             self.route(b, subnet, out)
         return out
+
+    def _advertised(self, vnet_id: str) -> list[Prefix]:
+        """The gateway VNet's space and that of peered VNets using it (gateway transit)."""
+        topo = self.topology
+        found = list(topo.vnet_space(vnet_id))
+        for peering, remote in topo.connected_peerings(vnet_id):
+            back = topo.reverse(peering)
+            if peering.allow_gateway_transit and back is not None and back.use_remote_gateways:
+                found.extend(topo.remote_space(peering, remote))
+        return found
 
 
 def _classes(holders: Iterable[Holder]) -> dict[tuple[str | None, str | None], list[Holder]]:

@@ -40,20 +40,21 @@ class PortSpec:
         raw = str(text).strip().lower()
         if raw in ("any", "*"):
             return cls(None)
-        names = {"tcp": 6, "udp": 17, "icmp": 1, "esp": 50, "ah": 51}
+        names = {"tcp": 6, "udp": 17, "icmp": 1, "esp": 50, "ah": 51, "sctp": 132}
         proto, _, ports = raw.partition("/")
         if proto not in names:
-            raise ValueError(f"{text!r}: expected tcp/N, udp/N-M, icmp, esp, ah or any")
+            raise ValueError(f"{text!r}: expected tcp/N, udp/N-M, sctp/N, icmp, esp, ah or any")
         if not ports:
             return cls(names[proto])
-        if proto not in ("tcp", "udp"):
-            raise ValueError(f"{text!r}: only tcp and udp take ports")
+        if proto not in ("tcp", "udp", "sctp"):
+            raise ValueError(f"{text!r}: only tcp, udp and sctp take ports")
         return cls(names[proto], PortRange.parse(ports))
 
     def __str__(self) -> str:
         if self.protocol is None:
             return "any"
-        name = {6: "tcp", 17: "udp", 1: "icmp", 50: "esp", 51: "ah"}[self.protocol]
+        name = {6: "tcp", 17: "udp", 1: "icmp", 50: "esp", 51: "ah", 132: "sctp"}.get(
+            self.protocol, str(self.protocol))
         return f"{name}/{self.ports}" if self.ports and not self.ports.is_any else name
 
 

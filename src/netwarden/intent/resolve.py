@@ -3,6 +3,7 @@ each one selects."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import replace
 
 from netwarden.engine import Engine
@@ -13,10 +14,17 @@ from netwarden.model import ids
 from netwarden.model.compute import NetworkInterface, VirtualMachine
 from netwarden.model.network import Subnet, VirtualNetwork
 from netwarden.model.security import ApplicationSecurityGroup
-from netwarden.model.values import Location
+from netwarden.model.values import Location, Prefix
 
 
 def _merge(name: str, parts: list[Endpoint]) -> Endpoint:
+    kinds = {p.kind for p in parts}
+    if len(kinds) == 1 and kinds <= {"internet", "onprem"}:
+        # addresses outside the estate: a part of the internet or of on-premises
+        kind = kinds.pop()
+        return Endpoint(kind, name, prefixes=tuple(dict.fromkeys(x for p in parts for x in p.prefixes)))
+    if "internet" in kinds or "onprem" in kinds:
+        raise ValueError(f"segment {name!r} mixes addresses inside and outside the estate")
     holders = {h.id.lower(): h for p in parts for h in p.holders}
     prefixes = tuple(dict.fromkeys(x for p in parts for x in p.prefixes))
     subnets = tuple(dict.fromkeys(x for p in parts for x in p.subnet_ids))
@@ -76,5 +84,38 @@ def _named_resources(engine: Engine, text: str, kind: type, segment: Segment) ->
 
 
 def resolve_segments(engine: Engine, intent: Intent) -> dict[str, Endpoint]:
-    resolved = {name: segment_endpoint(engine, segment) for name, segment in intent.segments.items()}
+    """Every segment's endpoint. The built-in ``internet`` and ``onprem`` exclude the
+    addresses of segments the intent carves out of them (``dns: {cidrs: [192.168.10.0/24]}``),
+    so that every address belongs to one segment."""
+    resolved: dict[str, Endpoint] = {}
+    for name, segment in intent.segments.items():
+        try:
+            resolved[name] = segment_endpoint(engine, segment)
+        except ValueError as exc:
+            raise IngestError(segment.location or Location(intent.source), str(exc)) from None
+    for builtin in ("internet", "onprem"):
+        carved = [p for n, e in resolved.items() if n != builtin and e.kind == builtin
+                  for p in e.prefixes]
+        if carved and builtin in resolved:
+            whole = resolved[builtin]
+            ranges = ([(p.first, p.last) for p in whole.prefixes] if whole.prefixes
+                      else engine.addresses.internet(None))
+            rest = _subtract(ranges, [(p.first, p.last) for p in carved])
+            resolved[builtin] = replace(whole, prefixes=tuple(
+                Prefix(f"{_ip(lo)}-{_ip(hi)}", lo, hi) for lo, hi in rest))
     return {name: replace(endpoint, label=name) for name, endpoint in resolved.items()}
+
+
+def _subtract(ranges: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    result = []
+    for lo, hi in ranges:
+        pieces = [(lo, hi)]
+        for h_lo, h_hi in holes:
+            pieces = [piece for a, b in pieces for piece in
+                      ((a, min(b, h_lo - 1)), (max(a, h_hi + 1), b)) if piece[0] <= piece[1]]
+        result.extend(pieces)
+    return result
+
+
+def _ip(value: int) -> str:
+    return str(ipaddress.IPv4Address(value))

@@ -89,7 +89,7 @@ def _compare(engine: Engine, result: VerifyResult, a: str, b: str, reach: ReachR
         sent = as_sent(outcome.branch) & reach.queried
         extra = sent - intended
         if extra:
-            result.excess.append(Violation("excess", a, b, extra, outcome.hops))
+            result.excess.append(Violation("excess", a, b, extra, _narrow(outcome, extra)))
     for flow in flows:
         wanted = flow_space(engine, flow, source, destination)
         arrived = space.union(as_sent(o.branch) for o in reach.arrived) & wanted
@@ -98,12 +98,21 @@ def _compare(engine: Engine, result: VerifyResult, a: str, b: str, reach: ReachR
             blocker = next((o for o in reach.dropped if as_sent(o.branch) & lacking), None)
             note = "wholly blocked" if lacking == wanted else "partly blocked"
             if blocker is None:
+                blocker = next((o for o in reach.conditional if as_sent(o.branch) & lacking), None)
+                if blocker is not None:
+                    note += "; only a layer-7 application rule admits them (FQDNs)"
+            if blocker is None:
                 note += "; no path delivers these packets"
             result.missing.append(Violation("missing", a, b, lacking,
-                                            blocker.hops if blocker else (), flow, note))
+                                            _narrow(blocker, lacking) if blocker else (), flow, note))
         if flow.via:
             for outcome in reach.arrived:
                 part = as_sent(outcome.branch) & wanted
                 if part and not _passes(outcome, flow.via):
-                    result.bypass.append(Violation("bypass", a, b, part, outcome.hops, flow,
+                    result.bypass.append(Violation("bypass", a, b, part, _narrow(outcome, part), flow,
                                                    f"arrives without passing {flow.via}"))
+
+
+def _narrow(outcome: Outcome, packets: PacketSet) -> tuple[Hop, ...]:
+    """The path's hops naming only the rules that decide these packets."""
+    return tuple(hop.narrowed(packets) for hop in outcome.hops)

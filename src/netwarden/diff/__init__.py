@@ -1,0 +1,1 @@
+"""Differential reachability between two versions of an estate."""

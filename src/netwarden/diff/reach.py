@@ -1,0 +1,162 @@
+"""Newly allowed and newly denied packets between every pair of endpoint groups (subnets,
+the internet, on-premises), recomputing only the pairs a change can touch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from netwarden.diff.resources import ResourceDelta, compare
+from netwarden.engine import Engine, Service
+from netwarden.engine.endpoints import Endpoint, of_resource, resolve
+from netwarden.engine.packets import PacketSet, PacketSpace
+from netwarden.engine.path import Hop
+from netwarden.engine.reach import ReachResult, as_sent
+from netwarden.model import ids
+from netwarden.model.compute import NetworkInterface
+from netwarden.model.estate import Estate
+from netwarden.model.network import RouteTable, Subnet
+from netwarden.model.security import ApplicationSecurityGroup, NetworkSecurityGroup
+
+# Changes to these reach every path that crosses them: recompute every pair.
+_LOCAL = (NetworkSecurityGroup, Subnet, NetworkInterface, RouteTable, ApplicationSecurityGroup)
+
+
+@dataclass
+class Change:
+    kind: str                         # newly-allowed, newly-denied
+    source: str
+    destination: str
+    packets: PacketSet
+    path: tuple[Hop, ...]             # where they now arrive (allowed) / where they used to (denied)
+    cause: tuple[Hop, ...] = ()       # hops on the path at resources the change touched
+    blocked_at: tuple[Hop, ...] = ()  # for newly denied: the path that now drops them
+
+
+@dataclass
+class DiffResult:
+    resources: ResourceDelta
+    changes: list[Change] = field(default_factory=list)
+    pairs_total: int = 0
+    pairs_recomputed: int = 0
+
+    @property
+    def new_internet_exposure(self) -> list[Change]:
+        return [c for c in self.changes if c.kind == "newly-allowed" and c.source == "internet"]
+
+
+def _groups(engine: Engine) -> dict[str, Endpoint]:
+    topo = engine.topology
+    found = {"internet": resolve("internet", topo)}
+    if topo.onprem_prefixes:
+        found["onprem"] = resolve("onprem", topo)
+    for subnet in engine.estate.subnets:
+        found[ids.key(subnet.id)] = of_resource(subnet, topo)
+    return found
+
+
+def _affected(delta: ResourceDelta, before: Estate, after: Estate) -> set[str] | None:
+    """Subnet keys whose traffic (as source or destination) a change can alter, or None when
+    the change is global (a peering, firewall, gateway, VNet, public entry point ...)."""
+    touched: set[str] = set()
+    changed = [*delta.added, *delta.removed, *(a for _, a in delta.changed), *(b for b, _ in delta.changed)]
+    for resource in changed:
+        if not isinstance(resource, _LOCAL):
+            return None
+        key = ids.key(resource.id)
+        for estate in (before, after):
+            for subnet in estate.subnets:
+                nics = estate.ip_configurations_in(subnet)
+                if isinstance(resource, Subnet) and ids.key(subnet.id) == key:
+                    touched.add(key)
+                elif isinstance(resource, NetworkSecurityGroup) and (
+                        ids.key(subnet.nsg_id or "") == key or any(
+                            (nic := estate.nic_of(c)) and ids.key(nic.nsg_id or "") == key for c in nics)):
+                    touched.add(ids.key(subnet.id))
+                elif isinstance(resource, RouteTable) and ids.key(subnet.route_table_id or "") == key:
+                    if estate.get(subnet.id) and subnet.name.lower() in (
+                            "azurefirewallsubnet", "gatewaysubnet"):
+                        return None                 # transit routing: global
+                    touched.add(ids.key(subnet.id))
+                elif isinstance(resource, NetworkInterface) and any(
+                        ids.key(c.nic_id) == key for c in nics):
+                    if resource.ip_forwarding:
+                        return None                 # an appliance: transit
+                    touched.add(ids.key(subnet.id))
+                elif isinstance(resource, ApplicationSecurityGroup):
+                    return None                     # rules anywhere may name it
+    return touched
+
+
+def diff(before: Estate, after: Estate, space: PacketSpace | None = None) -> DiffResult:
+    space = space or PacketSpace()
+    old, new = Engine(before, space=space), Engine(after, space=space)
+    delta = compare(before, after)
+    result = DiffResult(delta)
+    old_groups, new_groups = _groups(old), _groups(new)
+    names = list(dict.fromkeys([*old_groups, *new_groups]))
+    affected = _affected(delta, before, after) if delta else set()
+    for a in names:
+        for b in names:
+            if a == b or (a in ("internet", "onprem") and b in ("internet", "onprem")):
+                continue
+            result.pairs_total += 1
+            if affected is not None and a not in affected and b not in affected:
+                continue
+            result.pairs_recomputed += 1
+            was = _reach(old, old_groups.get(a), old_groups.get(b))
+            now = _reach(new, new_groups.get(a), new_groups.get(b))
+            label_a = _label(a, old_groups, new_groups)
+            label_b = _label(b, old_groups, new_groups)
+            _compare(result, label_a, label_b, was, now, delta, space)
+    return result
+
+
+def _label(key: str, *groups: dict[str, Endpoint]) -> str:
+    for group in groups:
+        if key in group:
+            endpoint = group[key]
+            return endpoint.resource.name if endpoint.resource is not None else endpoint.label
+    return key
+
+
+def _reach(engine: Engine, a: Endpoint | None, b: Endpoint | None) -> ReachResult | None:
+    if a is None or b is None:
+        return None
+    return engine.reach(a, b, Service())
+
+
+def _arrived(result: ReachResult | None, space: PacketSpace) -> PacketSet:
+    if result is None:
+        return space.none()
+    return space.union(as_sent(o.branch) for o in result.arrived) & result.queried
+
+
+def _cause(hops: tuple[Hop, ...], delta: ResourceDelta) -> tuple[Hop, ...]:
+    """The hops at resources the change touched (a route hop names its route, a child of
+    the changed route table)."""
+    keys = delta.keys
+    tables = {ids.key(r.id) for _, r in delta.changed if isinstance(r, RouteTable)}
+    return tuple(h for h in hops if h.resource and (
+        ids.key(h.resource) in keys or ids.key(ids.parent_id(h.resource) or "") in tables))
+
+
+def _compare(result: DiffResult, a: str, b: str, was: ReachResult | None, now: ReachResult | None,
+             delta: ResourceDelta, space: PacketSpace) -> None:
+    before, after = _arrived(was, space), _arrived(now, space)
+    gained, lost = after - before, before - after
+    if gained and now is not None:
+        for outcome in now.arrived:
+            part = as_sent(outcome.branch) & gained
+            if part:
+                hops = tuple(h.narrowed(part) for h in outcome.hops)
+                result.changes.append(Change("newly-allowed", a, b, part, hops, _cause(hops, delta)))
+    if lost and was is not None:
+        for outcome in was.arrived:
+            part = as_sent(outcome.branch) & lost
+            if not part:
+                continue
+            blocker = next((o for o in (now.dropped if now else []) if as_sent(o.branch) & part), None)
+            blocked = tuple(h.narrowed(part) for h in blocker.hops) if blocker else ()
+            hops = tuple(h.narrowed(part) for h in outcome.hops)
+            result.changes.append(Change("newly-denied", a, b, part, hops,
+                                         _cause(blocked or hops, delta), blocked))

@@ -182,20 +182,14 @@ def test_flawed_example_planted_edge_flaws() -> None:
     # because rt-app's 0.0.0.0/0 widens VirtualNetwork, see flaw 10); 2 legacy VM; 5 WAF
     # policy in Detection; 6 forced tunnelling; 9 SQL firewall 0.0.0.0-255.255.255.255 and
     # the MySQL VM's public IP. Flaw 8 (single NVA) is SEG005's: a path through an NVA counts
-    # as inspected for EDGE006, and snet-shared denies all egress. EDGE003 on vm-mysql01 is
-    # the engine gap pinned by the xfail below; it is tolerated here so that fixing the engine
-    # flips only that test.
-    assert fired(EXAMPLES / "contoso-flawed", *MINE) - {("EDGE003", "vm-mysql01")} == {
+    # as inspected for EDGE006, and snet-shared denies all egress.
+    assert fired(EXAMPLES / "contoso-flawed", *MINE) == {
         ("EDGE002", "vm-jump01"), ("EDGE002", "vm-legacy"), ("EDGE002", "vm-mysql01"),
-        ("EDGE003", "vm-jump01"), ("EDGE003", "sql-contoso-prod"),
+        ("EDGE003", "vm-jump01"), ("EDGE003", "sql-contoso-prod"), ("EDGE003", "vm-mysql01"),
         ("EDGE004", "waf-contoso-prod"), ("EDGE007", "rt-batch")}
     assert graded(EXAMPLES / "contoso-flawed", "EDGE002")["vm-jump01"] is H
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine gap: AddressSets.internet(ctx) removes the subnet's VirtualNetwork ranges, which "
-    "include UDR prefixes; rt-data's 0.0.0.0/0 makes the Internet tag of nsg-data empty, so "
-    "AllowMySqlInbound (source Internet) matches nothing and MySQL 3306 looks closed"))
 def test_flawed_example_mysql_vm_is_exposed_through_the_internet_tag() -> None:
     assert ("EDGE003", "vm-mysql01") in fired(EXAMPLES / "contoso-flawed", "EDGE003")
     assert graded(EXAMPLES / "contoso-flawed", "EDGE002")["vm-mysql01"] is H

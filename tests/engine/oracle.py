@@ -24,7 +24,7 @@ Tags, relative to the subnet S (VNet V) where the NSG is applied
     VirtualNetwork = V's space, the spaces of VNets that V's own peering objects point
     to (remote VNet in the estate, allow_virtual_network_access on V's side), the
     prefixes of every UDR of S's route table (0.0.0.0/0 included), and 168.63.129.16.
-    Internet = IPv4 minus VirtualNetwork minus 10/8, 172.16/12, 192.168/16, 100.64/10,
+    Internet = IPv4 minus the VNet's and its connected peers' spaces minus 10/8, 172.16/12, 192.168/16, 100.64/10,
     168.63.129.16. AzureLoadBalancer = 168.63.129.16. Other tags match nothing.
 
 Paths
@@ -239,7 +239,9 @@ class _View:
             ranges.extend(vnet.address_space)
             for p in self.estate.peerings_of(vnet):
                 remote = self.estate.get(p.remote_vnet_id, VirtualNetwork)
-                if remote is not None and p.allow_virtual_network_access:
+                # a peering carries traffic (and widens the tag) only once both sides exist
+                if remote is not None and p.allow_virtual_network_access \
+                        and self.peering(remote, vnet) is not None:
                     ranges.extend(remote.address_space)
         table = self.estate.get(subnet.route_table_id, RouteTable)
         if table is not None:
@@ -254,7 +256,13 @@ class _View:
         if name == "virtualnetwork":
             return any(lo <= address <= hi for lo, hi in self.virtual_network(subnet))
         if name == "internet":
-            if any(lo <= address <= hi for lo, hi in self.virtual_network(subnet)):
+            # public space outside the VNet and its connected peers; UDR prefixes do not
+            # shrink it (they only widen VirtualNetwork)
+            vnet = self.estate.vnet_of(subnet)
+            spaces = list(vnet.address_space) if vnet else []
+            for remote in (self.connected_peers(vnet) if vnet else []):
+                spaces.extend(remote.address_space)
+            if any(address in p for p in spaces if _is_v4(p)):
                 return False
             if any(address in p for p in RESERVED_PRIVATE) or address in AZURE_HOST:
                 return False

@@ -405,7 +405,9 @@ def test_udr_default_route_makes_allow_vnet_inbound_admit_the_internet():
     assert any("AllowVnetInBound" in h.detail for h in verdict.hops)
 
 
-def test_udr_default_route_empties_the_internet_tag():
+def test_udr_default_route_does_not_empty_the_internet_tag():
+    # A 0.0.0.0/0 UDR widens VirtualNetwork to everything, but the Internet tag is still
+    # the public space outside the virtual network: a rule naming Internet keeps matching.
     deny_internet = (rule("deny-internet", 100, "in", "deny", src="Internet"),
                      rule("allow-rest", 200, "in", "allow"))
     estate, vm, pip, subnet_nsg, _ = one_public_vm("Standard", subnet_rules=deny_internet)
@@ -413,8 +415,8 @@ def test_udr_default_route_empties_the_internet_tag():
                    "nsg", subnet_nsg, "deny-internet")
     estate, vm, pip, subnet_nsg, _ = one_public_vm(
         "Standard", subnet_rules=deny_internet, routes=[("all", "0.0.0.0/0", "Internet")])
-    assert_arrives(evaluate(estate, from_internet(), tcp(INTERNET_HOST, "20.1.2.3", 80)),
-                   f"nic:{vm}")
+    assert_dropped(evaluate(estate, from_internet(), tcp(INTERNET_HOST, "20.1.2.3", 80)),
+                   "nsg", subnet_nsg, "deny-internet")
 
 
 def test_narrow_udr_prefix_joins_virtual_network_tag():
@@ -437,9 +439,9 @@ def test_internet_tag_excludes_private_ranges_outside_the_vnet():
     b.nic(s, "vm", "10.0.1.4")
     estate = b.build()
     subnet = Builder.subnet_id("vnet", "snet")
-    # With a 0/0 UDR, VirtualNetwork is everything and Internet is empty.
+    # With a 0/0 UDR, VirtualNetwork is everything, and Internet is still public space.
     assert nsg_decision(estate, nsg, Direction.OUTBOUND, tcp("10.0.1.4", "8.8.8.8", 80),
-                        subnet).name == "deny-rest"
+                        subnet).name == "allow-internet"
     b2 = Builder()
     b2.vnet("vnet", "10.0.0.0/16")
     nsg = b2.nsg("nsg", rule("allow-internet", 100, "out", "allow", dst="Internet"),

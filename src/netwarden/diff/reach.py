@@ -87,14 +87,17 @@ def _affected(delta: ResourceDelta, before: Estate, after: Estate) -> set[str] |
     return touched
 
 
-def diff(before: Estate, after: Estate, space: PacketSpace | None = None) -> DiffResult:
+def diff(before: Estate, after: Estate, space: PacketSpace | None = None, *,
+         incremental: bool = True) -> DiffResult:
+    """Every endpoint pair's change; with ``incremental``, only the pairs the resource delta
+    can touch are recomputed (the others are unchanged by construction)."""
     space = space or PacketSpace()
     old, new = Engine(before, space=space), Engine(after, space=space)
     delta = compare(before, after)
     result = DiffResult(delta)
     old_groups, new_groups = _groups(old), _groups(new)
     names = list(dict.fromkeys([*old_groups, *new_groups]))
-    affected = _affected(delta, before, after) if delta else set()
+    affected = (_affected(delta, before, after) if delta else set()) if incremental else None
     for a in names:
         for b in names:
             if a == b or (a in ("internet", "onprem") and b in ("internet", "onprem")):

@@ -6,7 +6,7 @@ peering allows virtual network access), on-premises spaces reached through a gat
 the address prefixes used on the subnet's user-defined routes — including 0.0.0.0/0, which
 makes the tag (and so the default AllowVnetInBound rule) match every address, a documented
 gotcha — and the host address 168.63.129.16. Internet is the public address space outside
-VirtualNetwork. AzureLoadBalancer is the host address 168.63.129.16. Any other tag takes
+the virtual network, its peers and on-premises (it does not shrink with UDR prefixes). AzureLoadBalancer is the host address 168.63.129.16. Any other tag takes
 its ranges from a user-supplied service-tag file; a tag with no ranges is *unresolved*:
 it matches nothing, and the engine reports it rather than guess.
 """
@@ -77,13 +77,24 @@ class AddressSets:
         return result
 
     def internet(self, ctx: TagContext | None) -> list[tuple[int, int]]:
-        """Public IPv4 space outside VirtualNetwork (outside every VNet when no context)."""
+        """Public IPv4 space outside the virtual network: outside the VNet, its peers and
+        the on-premises space it reaches (outside every VNet when no context). Unlike
+        VirtualNetwork it does not follow UDR prefixes: a 0.0.0.0/0 route widens
+        VirtualNetwork to everything, but the internet stays the internet, so the two tags
+        then overlap."""
         excluded = [(p.first, p.last) for p in NON_PUBLIC]
         excluded.append((HOST_IP, HOST_IP))
-        if ctx is None:
+        subnet = self.topology.estate.get(ctx.subnet_id, Subnet) if ctx else None
+        if subnet is None:
             excluded.extend((p.first, p.last) for p in self.topology.all_vnet_space())
         else:
-            excluded.extend(self.virtual_network(ctx))
+            topo = self.topology
+            spaces = list(topo.vnet_space(subnet.vnet_id))
+            for peering, remote in topo.connected_peerings(subnet.vnet_id):
+                spaces.extend(topo.remote_space(peering, remote))
+            if topo.gateway_for(subnet.vnet_id) is not None:
+                spaces.extend(topo.onprem_prefixes)
+            excluded.extend((p.first, p.last) for p in spaces if p.version == 4)
         return _complement(_merge(excluded), (1 << 32) - 1)
 
     def tag(self, name: str, ctx: TagContext | None) -> list[tuple[int, int]]:

@@ -41,6 +41,11 @@ class _Node:
             found[name] = _Node(value, self.file)
         return found
 
+    def keys(self) -> dict[str, _Node]:
+        """The key nodes of a mapping (to locate a misspelt key at the key itself)."""
+        return {_Node(k, self.file).scalar(): _Node(k, self.file) for k, _ in self.node.value} \
+            if isinstance(self.node, yaml.MappingNode) else {}
+
     def sequence(self) -> list[_Node]:
         if isinstance(self.node, yaml.ScalarNode):
             return [self]                                 # a single value counts as a list of one
@@ -73,10 +78,11 @@ def load_intent(path: str | Path) -> Intent:
         raise IngestError(where, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
     if root is None:
         raise IngestError(Location(file), "the intent is empty (expected segments and flows)")
-    top = _Node(root, file).mapping()
-    for key, node in top.items():
+    document = _Node(root, file)
+    top = document.mapping()
+    for key in top:
         if key not in ("segments", "flows"):
-            raise node.error(f"unknown key {key!r} (expected 'segments' and 'flows')")
+            raise document.keys()[key].error(f"unknown key {key!r} (expected 'segments' and 'flows')")
     segments = {name: _segment(name, node) for name, node in
                 (top["segments"].mapping().items() if "segments" in top else [])}
     for name in BUILTIN:
@@ -89,9 +95,10 @@ def load_intent(path: str | Path) -> Intent:
 
 def _segment(name: str, node: _Node) -> Segment:
     fields = node.mapping()
-    for key, value in fields.items():
+    for key in fields:
         if key not in _SEGMENT_KEYS:
-            raise value.error(f"unknown selector {key!r} (expected one of {sorted(_SEGMENT_KEYS)})")
+            raise node.keys()[key].error(
+                f"unknown selector {key!r} (expected one of {', '.join(sorted(_SEGMENT_KEYS))})")
     if not fields:
         raise node.error(f"segment {name!r} selects nothing")
     cidrs = []
@@ -125,9 +132,9 @@ def _segment(name: str, node: _Node) -> Segment:
 
 def _flow(node: _Node, segments: dict[str, Segment]) -> Flow:
     fields = node.mapping()
-    for key, value in fields.items():
+    for key in fields:
         if key not in _FLOW_KEYS:
-            raise value.error(f"unknown key {key!r} in a flow (from, to, ports, via)")
+            raise node.keys()[key].error(f"unknown key {key!r} in a flow (from, to, ports, via)")
     for key in ("from", "to"):
         if key not in fields:
             raise node.error(f"a flow needs {key!r}")

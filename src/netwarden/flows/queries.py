@@ -1,0 +1,220 @@
+"""The SQL of every flow analysis, in one place.
+
+Plain SQL over three relations, so that the same text runs on DuckDB here and on Spark SQL
+over the same Parquet at scale (no dialect functions, no positional GROUP BY; ``LIMIT`` is
+the one non-ANSI clause, and both engines take it):
+
+``flows``      the parsed tuples inside the time window (columns: see
+               :data:`netwarden.flows.vectorised.COLUMNS`);
+``addr``       one row per address seen: ``ip``, ``scope`` (internet / private / platform),
+               ``nic``, ``subnet``, ``subnet_id``, ``vnet``, ``net`` (the subnet's name, or the
+               address's /24 without an estate, or ``internet``), ``segment``;
+``rule_map``   (suggest) which NSG rule a logged rule name means, per local address.
+
+Parameters (row limits, the baseline cut) are integers formatted in by :func:`render`.
+"""
+
+from __future__ import annotations
+
+BYTES = "(COALESCE(f.bytes_sent, 0) + COALESCE(f.bytes_recv, 0))"
+PACKETS = "(COALESCE(f.packets_sent, 0) + COALESCE(f.packets_recv, 0))"
+ALLOWED = "SUM(CASE WHEN f.decision = 'A' THEN 1 ELSE 0 END)"
+DENIED = "SUM(CASE WHEN f.decision = 'D' THEN 1 ELSE 0 END)"
+LOCAL_IP = "(CASE WHEN f.direction = 'I' THEN f.dst_ip ELSE f.src_ip END)"
+MANAGEMENT_PORTS = (22, 3389, 5985, 5986)
+
+TOTALS = f"""
+SELECT COUNT(*) AS tuples, {ALLOWED} AS allowed, {DENIED} AS denied,
+       SUM({BYTES}) AS bytes, SUM({PACKETS}) AS packets,
+       MIN(f.ts_ms) AS first_ms, MAX(f.ts_ms) AS last_ms
+FROM flows f
+"""
+
+DISTINCT_FLOWS = """
+SELECT COUNT(*) AS flows
+FROM (SELECT DISTINCT f.src_ip, f.dst_ip, f.src_port, f.dst_port, f.protocol FROM flows f) d
+"""
+
+ADDRESSES = """
+SELECT f.src_ip AS ip FROM flows f UNION SELECT f.dst_ip AS ip FROM flows f
+"""
+
+TOP_TALKERS = f"""
+SELECT f.src_ip, COUNT(*) AS tuples, {ALLOWED} AS allowed, {DENIED} AS denied,
+       SUM({BYTES}) AS bytes, COUNT(DISTINCT f.dst_ip) AS peers
+FROM flows f
+GROUP BY f.src_ip
+ORDER BY bytes DESC, tuples DESC, f.src_ip
+LIMIT {{top}}
+"""
+
+TOP_DENIED = """
+SELECT f.src_ip, f.dst_ip, f.protocol, f.dst_port, f.rule, COUNT(*) AS tuples,
+       MIN(f.ts_ms) AS first_ms, MAX(f.ts_ms) AS last_ms
+FROM flows f
+WHERE f.decision = 'D'
+GROUP BY f.src_ip, f.dst_ip, f.protocol, f.dst_port, f.rule
+ORDER BY tuples DESC, f.src_ip, f.dst_ip, f.protocol, f.dst_port, f.rule
+LIMIT {top}
+"""
+
+INTERNET_BY_PORT = f"""
+SELECT x.way, x.protocol, x.dst_port, COUNT(*) AS tuples,
+       SUM(CASE WHEN x.decision = 'A' THEN 1 ELSE 0 END) AS allowed,
+       SUM(CASE WHEN x.decision = 'D' THEN 1 ELSE 0 END) AS denied,
+       SUM(x.bytes) AS bytes, COUNT(DISTINCT x.remote) AS internet_hosts
+FROM (SELECT CASE WHEN s.scope = 'internet' THEN 'inbound' ELSE 'outbound' END AS way,
+             CASE WHEN s.scope = 'internet' THEN f.src_ip ELSE f.dst_ip END AS remote,
+             f.protocol, f.dst_port, f.decision, {BYTES} AS bytes
+      FROM flows f JOIN addr s ON f.src_ip = s.ip JOIN addr d ON f.dst_ip = d.ip
+      WHERE s.scope = 'internet' OR d.scope = 'internet') x
+GROUP BY x.way, x.protocol, x.dst_port
+ORDER BY tuples DESC, x.way, x.protocol, x.dst_port
+LIMIT {{top}}
+"""
+
+BY_NIC = f"""
+SELECT a.nic, a.subnet, a.vnet, COUNT(*) AS tuples,
+       SUM(CASE WHEN f.direction = 'I' THEN 1 ELSE 0 END) AS inbound,
+       SUM(CASE WHEN f.direction = 'O' THEN 1 ELSE 0 END) AS outbound,
+       {ALLOWED} AS allowed, {DENIED} AS denied, SUM({BYTES}) AS bytes
+FROM flows f JOIN addr a ON {LOCAL_IP} = a.ip
+WHERE a.nic IS NOT NULL
+GROUP BY a.nic, a.subnet, a.vnet
+ORDER BY tuples DESC, a.nic
+LIMIT {{top}}
+"""
+
+UNMAPPED_LOCAL = f"""
+SELECT COUNT(*) AS tuples, COUNT(DISTINCT a.ip) AS addresses
+FROM flows f JOIN addr a ON {LOCAL_IP} = a.ip
+WHERE a.nic IS NULL
+"""
+
+BY_RULE = f"""
+SELECT f.log_kind, f.resource_id, f.rule, f.direction, f.decision, COUNT(*) AS tuples,
+       SUM({BYTES}) AS bytes
+FROM flows f
+GROUP BY f.log_kind, f.resource_id, f.rule, f.direction, f.decision
+ORDER BY tuples DESC, f.log_kind, f.resource_id, f.rule, f.direction, f.decision
+LIMIT {{top}}
+"""
+
+SUBNET_PAIRS = f"""
+SELECT s.net AS src_net, d.net AS dst_net, f.protocol, f.dst_port, COUNT(*) AS tuples,
+       {ALLOWED} AS allowed, {DENIED} AS denied, SUM({BYTES}) AS bytes
+FROM flows f JOIN addr s ON f.src_ip = s.ip JOIN addr d ON f.dst_ip = d.ip
+GROUP BY s.net, d.net, f.protocol, f.dst_port
+ORDER BY tuples DESC, s.net, d.net, f.protocol, f.dst_port
+LIMIT {{top}}
+"""
+
+# -- anomalies ---------------------------------------------------------------------------------
+
+NEW_COMBOS = f"""
+SELECT cur.src_net, cur.dst_net, cur.protocol, cur.dst_port, cur.tuples, cur.allowed,
+       cur.denied, cur.bytes, cur.first_ms
+FROM (SELECT s.net AS src_net, d.net AS dst_net, f.protocol, f.dst_port, COUNT(*) AS tuples,
+             {ALLOWED} AS allowed, {DENIED} AS denied, SUM({BYTES}) AS bytes,
+             MIN(f.ts_ms) AS first_ms
+      FROM flows f JOIN addr s ON f.src_ip = s.ip JOIN addr d ON f.dst_ip = d.ip
+      WHERE f.ts_ms >= {{cut}}
+      GROUP BY s.net, d.net, f.protocol, f.dst_port) cur
+LEFT JOIN (SELECT DISTINCT s.net AS src_net, d.net AS dst_net, f.protocol, f.dst_port
+           FROM flows f JOIN addr s ON f.src_ip = s.ip JOIN addr d ON f.dst_ip = d.ip
+           WHERE f.ts_ms < {{cut}}) base
+  ON cur.src_net = base.src_net AND cur.dst_net = base.dst_net
+ AND cur.protocol = base.protocol AND cur.dst_port = base.dst_port
+WHERE base.src_net IS NULL
+ORDER BY cur.tuples DESC, cur.src_net, cur.dst_net, cur.protocol, cur.dst_port
+LIMIT {{top}}
+"""
+
+MANAGEMENT_FROM_INTERNET = f"""
+SELECT f.src_ip, f.dst_ip, f.protocol, f.dst_port, COUNT(*) AS tuples, {ALLOWED} AS allowed,
+       {DENIED} AS denied, MIN(f.ts_ms) AS first_ms, MAX(f.ts_ms) AS last_ms
+FROM flows f JOIN addr s ON f.src_ip = s.ip
+WHERE s.scope = 'internet' AND f.dst_port IN ({", ".join(map(str, MANAGEMENT_PORTS))})
+GROUP BY f.src_ip, f.dst_ip, f.protocol, f.dst_port
+ORDER BY allowed DESC, tuples DESC, f.src_ip, f.dst_ip, f.protocol, f.dst_port
+LIMIT {{top}}
+"""
+
+VOLUME_OUTLIERS = f"""
+WITH talkers AS (
+  SELECT f.src_ip, SUM({BYTES}) AS bytes, COUNT(*) AS tuples FROM flows f GROUP BY f.src_ip),
+stats AS (
+  SELECT AVG(CAST(t.bytes AS DOUBLE)) AS mean, STDDEV_POP(CAST(t.bytes AS DOUBLE)) AS sd,
+         COUNT(*) AS talkers
+  FROM talkers t)
+SELECT t.src_ip, t.bytes, t.tuples, s.mean, s.sd, s.talkers
+FROM talkers t CROSS JOIN stats s
+WHERE s.sd > 0 AND t.bytes > s.mean + {{sigmas}} * s.sd
+ORDER BY t.bytes DESC, t.src_ip
+LIMIT {{top}}
+"""
+
+# -- intent --------------------------------------------------------------------------------------
+
+SEGMENT_TRAFFIC = f"""
+SELECT s.segment AS src_segment, d.segment AS dst_segment, f.protocol, f.dst_port, f.decision,
+       COUNT(*) AS tuples, SUM({BYTES}) AS bytes
+FROM flows f JOIN addr s ON f.src_ip = s.ip JOIN addr d ON f.dst_ip = d.ip
+WHERE s.segment IS NOT NULL AND d.segment IS NOT NULL AND s.segment <> d.segment
+GROUP BY s.segment, d.segment, f.protocol, f.dst_port, f.decision
+"""
+
+UNSEGMENTED = """
+SELECT COUNT(*) AS tuples
+FROM flows f JOIN addr s ON f.src_ip = s.ip JOIN addr d ON f.dst_ip = d.ip
+WHERE s.segment IS NULL OR d.segment IS NULL
+"""
+
+# -- suggest ------------------------------------------------------------------------------------
+
+RULE_LOCALS = f"""
+SELECT f.log_kind, COALESCE(f.resource_id, '') AS resource_id, COALESCE(f.rule, '') AS rule,
+       f.direction, {LOCAL_IP} AS local_ip, COUNT(*) AS tuples
+FROM flows f
+GROUP BY f.log_kind, COALESCE(f.resource_id, ''), COALESCE(f.rule, ''), f.direction, {LOCAL_IP}
+"""
+
+_RULE_JOIN = f"""
+FROM flows f JOIN rule_map m
+  ON f.log_kind = m.log_kind AND COALESCE(f.resource_id, '') = m.resource_id
+ AND COALESCE(f.rule, '') = m.rule AND f.direction = m.direction AND {LOCAL_IP} = m.local_ip
+"""
+
+RULE_HITS = f"""
+SELECT m.nsg_key, m.rule_name, COUNT(*) AS tuples, {ALLOWED} AS allowed, {DENIED} AS denied,
+       SUM({BYTES}) AS bytes, MIN(f.ts_ms) AS first_ms, MAX(f.ts_ms) AS last_ms
+{_RULE_JOIN}
+GROUP BY m.nsg_key, m.rule_name
+"""
+
+RULE_SOURCES = f"""
+SELECT m.nsg_key, m.rule_name, f.src_ip, COUNT(*) AS tuples
+{_RULE_JOIN}
+WHERE f.decision = 'A'
+GROUP BY m.nsg_key, m.rule_name, f.src_ip
+"""
+
+RULE_DESTINATIONS = f"""
+SELECT m.nsg_key, m.rule_name, f.dst_ip, COUNT(*) AS tuples
+{_RULE_JOIN}
+WHERE f.decision = 'A'
+GROUP BY m.nsg_key, m.rule_name, f.dst_ip
+"""
+
+RULE_SERVICES = f"""
+SELECT m.nsg_key, m.rule_name, f.protocol, f.dst_port, COUNT(*) AS tuples
+{_RULE_JOIN}
+WHERE f.decision = 'A'
+GROUP BY m.nsg_key, m.rule_name, f.protocol, f.dst_port
+"""
+
+
+def render(sql: str, **params: int | float) -> str:
+    """The query with its integer parameters in place (never user text)."""
+    return sql.format(**{k: (int(v) if isinstance(v, bool) or float(v).is_integer() else float(v))
+                         for k, v in params.items()})

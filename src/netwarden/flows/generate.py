@@ -69,7 +69,7 @@ class Truth:
     internet: Counter[tuple[str, int, int]] = field(default_factory=Counter)  # (direction, proto, port)
     rule_hits: Counter[tuple[str, str]] = field(default_factory=Counter)      # (NSG id upper, rule)
     management: Counter[tuple[str, str, int]] = field(default_factory=Counter)
-    ipv6: int = 0
+    ipv6: int = 0                   # parsed IPv6 tuples
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,6 @@ class _Writer:
             flow = self.flow(host)
             if rng.random() < spec.ipv6:
                 flow = (f"2001:db8::{rng.randrange(1, 4096):x}", "fd00::1", *flow[2:])
-                truth.ipv6 += 1
             ts = hour * 3600 + HOUR0 + rng.randrange(3600)
             text, volume = self.tuple_text(fmt, ts, flow)
             truth.tuples_total += 1
@@ -215,6 +214,7 @@ class _Writer:
                 buckets[flow[6]].append(bad)
                 continue
             self.account(flow, volume, host.nsg if fmt != "vnet" else None)
+            truth.ipv6 += ":" in flow[0]
             buckets[flow[6]].append(text)
         return [(rule, items) for rule, items in buckets.items() if items]
 

@@ -193,7 +193,7 @@ def _collapse(addresses: list[str]) -> list[str] | None:
         merged = [str(n) for v in (4, 6) for n in
                   ipaddress.collapse_addresses(x for x in nets if x.version == v)]
         if len(merged) <= MAX_PREFIXES:
-            return [m[:-3] if m.endswith("/32") else m for m in merged]
+            return [m.rsplit("/", 1)[0] if m.endswith(("/32", "/128")) else m for m in merged]
     return None
 
 

@@ -14,7 +14,7 @@ it matches nothing, and the engine reports it rather than guess.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from netwarden.engine.packets import Field, PacketSet, PacketSpace
 from netwarden.engine.topology import Topology
@@ -51,6 +51,8 @@ class AddressSets:
         self.service_tags = {k.lower(): v for k, v in (service_tags or {}).items()}
         self.unresolved: set[str] = set()
         self._vnet_cache: dict[str, list[tuple[int, int]]] = {}
+        self._context_keys: dict[str, tuple[tuple[tuple[int, int], ...], ...]] = {}
+        self._raw_cache: dict[tuple[str, tuple[tuple[int, int], ...]], Any] = {}
 
     # -- ranges -------------------------------------------------------------------------
 
@@ -127,7 +129,29 @@ class AddressSets:
             found.extend((ip.first, ip.last) for ip in self.topology.asg_addresses(asg_id))
         return _merge(found)
 
+    def context_key(self, ctx: TagContext) -> tuple[tuple[tuple[int, int], ...], ...]:
+        """What an NSG's meaning depends on in a context: the ranges of the two relative
+        tags. Subnets that resolve them alike share one compiled NSG."""
+        found = self._context_keys.get(ctx.key)
+        if found is None:
+            found = (tuple(self.virtual_network(ctx)), tuple(self.internet(ctx)))
+            self._context_keys[ctx.key] = found
+        return found
+
     # -- packet sets -----------------------------------------------------------------------
+
+    def raw(self, field: Field, ranges: list[tuple[int, int]] | None) -> Any:
+        """The raw BDD node (not yet within the valid universe) of ``field`` in ``ranges``."""
+        if ranges is None:
+            return self.space.bdd.true
+        k = (field, tuple(ranges))
+        node = self._raw_cache.get(k)
+        if node is None:
+            node = self.space.raw_ranges(field, ranges)
+            if len(self._raw_cache) > 50_000:
+                self._raw_cache.clear()
+            self._raw_cache[k] = node
+        return node
 
     def on(self, field: Field, ranges: list[tuple[int, int]] | None) -> PacketSet:
         if ranges is None:

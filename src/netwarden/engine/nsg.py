@@ -5,6 +5,7 @@ security groups filter network traffic")."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from netwarden.engine.addresses import AddressSets, TagContext
 from netwarden.engine.packets import PacketSet, PacketSpace
@@ -40,10 +41,13 @@ class CompiledNsg:
 def ports(space: PacketSpace, field: str, ranges: tuple[PortRange, ...]) -> PacketSet:
     """A rule's port condition. '*' matches every packet; a specific range matches only
     protocols that carry ports (an ICMP packet never matches "port 22")."""
+    return PacketSet(space, _ports_node(space, field, ranges) & space.valid)
+
+
+def _ports_node(space: PacketSpace, field: str, ranges: tuple[PortRange, ...]) -> Any:
     if any(r.is_any for r in ranges):
-        return space.all()
-    node = space.raw_ranges(field, [(r.lo, r.hi) for r in ranges])  # type: ignore[arg-type]
-    return space.ports_apply() & space.wrap(node)
+        return space.bdd.true
+    return space.port_protocols & space.raw_ranges(field, [(r.lo, r.hi) for r in ranges])  # type: ignore[arg-type]
 
 
 def protocol(space: PacketSpace, value: Protocol) -> PacketSet:
@@ -51,15 +55,18 @@ def protocol(space: PacketSpace, value: Protocol) -> PacketSet:
 
 
 def rule_match(rule: SecurityRule, addresses: AddressSets, ctx: TagContext) -> PacketSet:
+    """The packets a rule matches, built on raw BDD nodes (one wrap into the valid universe
+    at the end; address sets shared between rules come from a cache)."""
     space = addresses.space
-    match = protocol(space, rule.protocol)
-    match &= addresses.on("src", addresses.ranges(_side(rule.sources, rule.source_asg_ids),
+    node = space.bdd.true if rule.protocol is Protocol.ANY else \
+        space.raw_range("protocol", rule.protocol.value, rule.protocol.value)
+    node &= addresses.raw("src", addresses.ranges(_side(rule.sources, rule.source_asg_ids),
                                                   rule.source_asg_ids, ctx))
-    match &= addresses.on("dst", addresses.ranges(_side(rule.destinations, rule.destination_asg_ids),
+    node &= addresses.raw("dst", addresses.ranges(_side(rule.destinations, rule.destination_asg_ids),
                                                   rule.destination_asg_ids, ctx))
-    match &= ports(space, "src_port", rule.source_ports)
-    match &= ports(space, "dst_port", rule.destination_ports)
-    return match
+    node &= _ports_node(space, "src_port", rule.source_ports)
+    node &= _ports_node(space, "dst_port", rule.destination_ports)
+    return PacketSet(space, node & space.valid)
 
 
 def _side(addresses: tuple, asg_ids: tuple[str, ...]) -> tuple:

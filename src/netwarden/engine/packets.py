@@ -289,24 +289,36 @@ class PacketSpace:
         return {n: bool(value >> (dim.width - 1 - i) & 1) for i, n in enumerate(dim.names)}
 
 
-@dataclass(frozen=True, eq=False)
 class PacketSet:
-    """An immutable set of valid packets: one BDD node of one ``PacketSpace``."""
+    """An immutable set of valid packets: one BDD node of one ``PacketSpace``.
 
-    space: PacketSpace
-    node: Node
+    A plain slotted class rather than a frozen dataclass: the engine creates hundreds of
+    thousands of these on large estates, and a frozen dataclass's constructor costs
+    several times more. Treat instances as immutable."""
+
+    __slots__ = ("space", "node")
+
+    def __init__(self, space: PacketSpace, node: Node) -> None:
+        self.space = space
+        self.node = node
 
     def _new(self, node: Node) -> PacketSet:
         return PacketSet(self.space, node)
 
     def __and__(self, other: PacketSet) -> PacketSet:
-        return self._new(self.node & self.space._own(other).node)
+        if other.space is not self.space:
+            self.space._own(other)
+        return PacketSet(self.space, self.node & other.node)
 
     def __or__(self, other: PacketSet) -> PacketSet:
-        return self._new(self.node | self.space._own(other).node)
+        if other.space is not self.space:
+            self.space._own(other)
+        return PacketSet(self.space, self.node | other.node)
 
     def __sub__(self, other: PacketSet) -> PacketSet:
-        return self._new(self.node & ~self.space._own(other).node)
+        if other.space is not self.space:
+            self.space._own(other)
+        return PacketSet(self.space, self.node & ~other.node)
 
     def __invert__(self) -> PacketSet:
         return self._new(self.space.valid & ~self.node)

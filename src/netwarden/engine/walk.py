@@ -35,7 +35,7 @@ class Walker:
         self.space = addresses.space
         self.router = Router(topology, addresses)
         self.firewalls = FirewallCompiler(topology.estate, addresses)
-        self._nsgs: dict[tuple[str, Direction, str], CompiledNsg] = {}
+        self._nsgs: dict[tuple[object, ...], CompiledNsg] = {}
 
     # -- NSGs ------------------------------------------------------------------------------
 
@@ -43,10 +43,11 @@ class Walker:
         nsg = self.topology.nsg(nsg_id)
         if nsg is None:
             return None
-        k = (nsg.id.lower(), direction, ids.key(subnet_id or ""))
+        ctx = TagContext(subnet_id)
+        k = (nsg.id.lower(), direction, self.addresses.context_key(ctx))
         found = self._nsgs.get(k)
         if found is None:
-            found = compile_nsg(nsg, direction, self.addresses, TagContext(subnet_id))
+            found = compile_nsg(nsg, direction, self.addresses, ctx)
             self._nsgs[k] = found
         return found
 

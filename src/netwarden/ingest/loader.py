@@ -111,7 +111,7 @@ def detect(document: Any) -> str | None:
     """The name of the format of a parsed document, or None."""
     if isinstance(document, dict):
         schema = str(document.get("$schema", ""))
-        if "deploymentTemplate" in schema:
+        if "deploymenttemplate" in schema.lower():   # also subscription/managementGroup/tenant
             return "arm"
         if "planned_values" in document or ("format_version" in document and "values" in document):
             return "terraform"

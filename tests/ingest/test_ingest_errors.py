@@ -251,11 +251,8 @@ FILE_CASES: dict[str, tuple[bytes, str]] = {
                                       ": not a recognised estate format (Azure resource JSON "
                                       "expected)"),
     "a bare number": (b"42", ": not a recognised estate format (Azure resource JSON expected)"),
-    "an ARM template": (b'{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/'
-                        b'deploymentTemplate.json#", "resources": []}',
-                        ": an ARM deployment template is not an estate format this version reads"),
-    "a Terraform plan": (b'{"format_version": "1.2", "planned_values": {}}',
-                         ": a Terraform plan is not an estate format this version reads"),
+    "a flow log": (b'{"records": []}',
+                   ": a flow log (use `netwarden flows`) is not an estate format this version reads"),
     "envelope whose items are not objects": (b'{"value": ["x"]}', ": value[0]: expected a "
                                                                    "resource object"),
     "single object without id": (b'{"properties": {}}', ": id: resource has no 'id'"),
@@ -284,12 +281,12 @@ def test_missing_path(tmp_path: Path) -> None:
 
 def test_non_estate_file_in_a_directory_is_skipped_with_a_warning(tmp_path: Path) -> None:
     """In a directory, files that are not estates are skipped with a warning, not fatal."""
-    (tmp_path / "plan.json").write_text('{"format_version": "1.2", "planned_values": {}}')
+    (tmp_path / "PT1H.json").write_text('{"records": []}')
     (tmp_path / "estate.json").write_text((FIXTURES / "estate.json").read_text())
     estate = load_estate([tmp_path])
     assert [(d.code, str(d)) for d in estate.diagnostics] == [
-        ("skipped-file", f"{tmp_path / 'plan.json'}: skipped: a Terraform plan is not an estate "
-                         "format this version reads")]
+        ("skipped-file", f"{tmp_path / 'PT1H.json'}: skipped: a flow log (use `netwarden flows`) "
+                         "is not an estate format this version reads")]
     assert len(estate.nsgs) == 1
 
 

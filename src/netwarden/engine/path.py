@@ -8,8 +8,9 @@ from typing import Any
 from netwarden.engine.packets import TCP, Field, Packet, PacketSet
 
 # A witness reads best as a plausible packet: TCP from a documentation address
-# (203.0.113.10, TEST-NET-3), an ephemeral source port and HTTPS, where the set allows them.
-_PREFERRED = Packet(src=0xCB00710A, dst=0, protocol=TCP, src_port=49152, dst_port=443)
+# (203.0.113.10, TEST-NET-3) to another (198.51.100.20, TEST-NET-2), an ephemeral source
+# port and HTTPS, where the set allows them; otherwise the lowest values.
+_PREFERRED = Packet(src=0xCB00710A, dst=0xC6336414, protocol=TCP, src_port=49152, dst_port=443)
 
 
 def witness(packets: PacketSet) -> Packet | None:

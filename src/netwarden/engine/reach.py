@@ -11,6 +11,7 @@ from netwarden.engine.packets import TCP, Packet, PacketSet, PacketSpace
 from netwarden.engine.path import Branch, Hop, Outcome
 from netwarden.engine.topology import Topology
 from netwarden.engine.walk import Walker
+from netwarden.model import ids
 from netwarden.model.estate import Estate
 from netwarden.model.paas import PaasService
 from netwarden.model.values import Prefix
@@ -91,15 +92,16 @@ class Engine:
                 return a.prefixes(field, endpoint.prefixes)  # type: ignore[arg-type]
             return a.on(field, a.internet(None))  # type: ignore[arg-type]
         ranges = [(h.address.first, h.address.last) for h in endpoint.holders]
-        covered = endpoint.prefixes if endpoint.kind != "holders" or not endpoint.holders else ()
-        subnet_prefixes = {(p.first, p.last) for s in endpoint.subnet_ids
-                           if (subnet := self.topology.subnet(s)) for p in subnet.address_prefixes}
-        for prefix in covered:
-            span = (prefix.first, prefix.last)
-            if span in subnet_prefixes and prefix.last - prefix.first >= 7:
-                # Azure reserves a subnet's first four addresses and its last one
-                span = (prefix.first + 4, prefix.last - 1)
-            ranges.append(span)
+        if endpoint.kind == "holders" and endpoint.subnet_ids:
+            # a subnet or VNet: its NICs' addresses, and all usable addresses of subnets no
+            # NIC sits in (a gateway's or Bastion's instances, an empty subnet)
+            held = {ids.key(h.subnet_id or "") for h in endpoint.holders}
+            for subnet_id in endpoint.subnet_ids:
+                subnet = self.topology.subnet(subnet_id)
+                if subnet is not None and ids.key(subnet.id) not in held:
+                    ranges += [_usable(p) for p in subnet.address_prefixes]
+        elif endpoint.kind != "holders" or not endpoint.holders:
+            ranges += [(p.first, p.last) for p in endpoint.prefixes]
         return a.on(field, ranges)  # type: ignore[arg-type]
 
     # -- reach ---------------------------------------------------------------------------------
@@ -239,6 +241,13 @@ class Engine:
         if outcome is None:
             outcome = next((o for o in outcomes if o.status == "dropped"), None)
         return TraceResult(packet, verdict, outcome, outcomes, sorted(self.addresses.unresolved))
+
+
+def _usable(prefix: Prefix) -> tuple[int, int]:
+    """A subnet prefix without the addresses Azure reserves (the first four, the last)."""
+    if prefix.last - prefix.first >= 7:
+        return prefix.first + 4, prefix.last - 1
+    return prefix.first, prefix.last
 
 
 def _unheld(outcome: Outcome) -> bool:

@@ -562,16 +562,49 @@ class Walker:
         return found
 
     def _enter_bastion(self, branch: Branch, entry: Entry, out: list[Outcome]) -> None:
-        self._terminal(branch, entry, out, "bastion")
+        """Azure Bastion listens on TCP 443 only; its subnet's NSG filters what reaches it
+        (learn.microsoft.com, "Working with NSG access and Azure Bastion")."""
+        from netwarden.model.edge import BastionHost
+
+        bastion = self.topology.estate.get(entry.owner_id, BastionHost)
+        listening = self.space.protocol(TCP) & self.space.dst_ports(443, 443)
+        self._terminal(branch, entry, out, "bastion", listening, bastion.subnet_id if bastion else None)
 
     def _enter_gateway(self, branch: Branch, entry: Entry, out: list[Outcome]) -> None:
-        self._terminal(branch, entry, out, "gateway")
+        """A VPN gateway's public IP answers IKE (UDP 500, 4500) and IPsec ESP only; an
+        ExpressRoute gateway's public IP is for management and accepts nothing here."""
+        from netwarden.model.edge import VirtualNetworkGateway
 
-    def _terminal(self, branch: Branch, entry: Entry, out: list[Outcome], kind: str) -> None:
-        out.append(Outcome("arrived", branch.then(Hop(kind, entry.owner_id,
-                                                      ids.name_from_id(entry.owner_id), "arrive",
-                                                      detail="managed service endpoint")),
-                           (entry.owner_id,)))
+        gateway = self.topology.estate.get(entry.owner_id, VirtualNetworkGateway)
+        space = self.space
+        listening = space.none()
+        if gateway is not None and gateway.gateway_type.lower() == "vpn":
+            listening = (space.protocol(17) & space.wrap(space.raw_ranges("dst_port", [(500, 500), (4500, 4500)]))) \
+                | space.protocol(50)
+        self._terminal(branch, entry, out, "gateway", listening, gateway.subnet_id if gateway else None)
+
+    def _terminal(self, branch: Branch, entry: Entry, out: list[Outcome], kind: str,
+                  listening: PacketSet, subnet_id: str | None) -> None:
+        """A managed service that ends the packets it accepts (it is no router)."""
+        name = ids.name_from_id(entry.owner_id)
+        closed = branch.packets - listening
+        if closed:
+            out.append(Outcome("dropped", branch.restrict(self.space.all() - listening).then(Hop(
+                kind, entry.owner_id, name, "drop", detail="the service does not listen there"))))
+        b: Branch | None = branch.restrict(listening)
+        if b is None or not b.packets:
+            return
+        subnet = self.topology.subnet(subnet_id)
+        if subnet is not None and subnet.address_prefixes:
+            where = subnet.address_prefixes[0]
+            b = b.translated(b.packets.with_dst(where.first + 4, where.last - 1), ("dst",), Hop(
+                kind, entry.owner_id, name, "translate", detail=f"{entry.pip.address} -> instances in {subnet.name}"))
+            b = self.nsg_filter(b, subnet.nsg_id, Direction.INBOUND, subnet.id, "subnet", out)
+        if b is None:
+            return
+        targets = (entry.owner_id, subnet.id) if subnet is not None else (entry.owner_id,)
+        out.append(Outcome("arrived", b.then(Hop(kind, entry.owner_id, name, "arrive",
+                                                 detail="managed service endpoint")), targets))
 
     def from_onprem(self, packets: PacketSet) -> list[Outcome]:
         """On-premises traffic enters through each VPN/ExpressRoute gateway and follows the

@@ -93,3 +93,19 @@ def test_port_specs(text: str, protocol: int | None, ports: tuple[int, int] | No
     spec = PortSpec.parse(text)
     assert spec.protocol == protocol
     assert (None if spec.ports is None else (spec.ports.lo, spec.ports.hi)) == ports
+
+
+def test_the_shipped_json_schema_accepts_the_examples_and_rejects_typos() -> None:
+    import json
+    from importlib import resources
+
+    import jsonschema
+    import yaml
+
+    schema = json.loads(resources.files("netwarden.intent").joinpath("schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    document = yaml.safe_load((ROOT / "examples" / "contoso.intent.yaml").read_text())
+    assert list(validator.iter_errors(document)) == []
+    assert list(validator.iter_errors({"segments": {"web": {"subnetz": ["a"]}}}))
+    assert list(validator.iter_errors({"flows": [{"from": "a", "to": "b", "ports": ["gre/1"]}]}))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from netwarden.engine import Engine
-from netwarden.flows.accounting import AccountingError, Accounting, Reason, Unit
+from netwarden.flows.accounting import Accounting, AccountingError, Reason, Unit
 from netwarden.flows.analyze import Analysis, Options, analyze, parse_time
 from netwarden.flows.generate import MANAGEMENT, Spec, Truth, estate_resources, generate, nsg_id
 from netwarden.flows.segments import StaticIntent
@@ -107,7 +107,7 @@ def test_window_filters_by_tuple_time(logs: tuple[Path, Truth], tmp_path: Path) 
     result = run(out, tmp_path, Window(since, until))
     store = Store(tmp_path)
     con = store.open_flows(store.ingest([out]))
-    expected, = con.execute(f"SELECT COUNT(*) FROM all_flows WHERE ts_ms >= {since} AND ts_ms < {until}").fetchone()
+    expected, = con.execute(f"SELECT COUNT(*) FROM all_flows WHERE ts_ms >= {since} AND ts_ms < {until}").fetchall()[0]
     assert 0 < result.summary["tuples_in_window"] == expected < truth.tuples_parsed
     assert result.summary["tuples_total"] == truth.tuples_total     # accounting is not windowed
     assert result.window["since"] == "2024-01-01T00:30:00.000Z"
@@ -129,7 +129,7 @@ def test_store_reuses_unchanged_files(logs: tuple[Path, Truth], tmp_path: Path) 
         assert (third.read, third.reused) == (1, truth.files - 1)
         store = Store(tmp_path)
         ingested = store.ingest([out])
-        count, = store.open_flows(ingested).execute("SELECT COUNT(*) FROM flows").fetchone()
+        count, = store.open_flows(ingested).execute("SELECT COUNT(*) FROM flows").fetchall()[0]
         assert count == ingested.books.parsed[Unit.TUPLE] < truth.tuples_parsed
     finally:
         changed.write_bytes(original)

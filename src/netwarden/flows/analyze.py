@@ -39,14 +39,14 @@ def parse_time(text: str) -> int:
         raise ValueError(f"{text!r} is not a time (ISO 8601 like 2024-01-02T03:00:00Z, "
                          f"or epoch seconds)") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return int(moment.timestamp() * 1000)
 
 
 def iso(ms: int | None) -> str | None:
     if ms is None:
         return None
-    moment = dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc)
+    moment = dt.datetime.fromtimestamp(ms / 1000, dt.UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -94,7 +94,7 @@ def analyze(store: Store, ingested: Ingested, window: Window, options: Options,
     con.register("addr", address_table(ips, AddressMap(engine), intent))
     top = options.top
     totals = rows(con, queries.TOTALS)[0]
-    flows, = con.execute(queries.DISTINCT_FLOWS).fetchone()  # type: ignore[misc]
+    flows, = con.execute(queries.DISTINCT_FLOWS).fetchall()[0]
     books = ingested.books
     summary = {
         "files": books.seen[Unit.FILE], "files_malformed": books.malformed_in(Unit.FILE),
@@ -138,7 +138,7 @@ def analyze(store: Store, ingested: Ingested, window: Window, options: Options,
         }
     if intent is not None:
         result.violations, result.blocked_required = _against_intent(con, intent)
-        result.summary["tuples_unsegmented"] = con.execute(queries.UNSEGMENTED).fetchone()[0]  # type: ignore[index]
+        result.summary["tuples_unsegmented"] = con.execute(queries.UNSEGMENTED).fetchall()[0][0]
     return result
 
 

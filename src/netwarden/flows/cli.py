@@ -15,7 +15,7 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -47,15 +47,15 @@ class SuggestFormat(str, Enum):
 
 Logs = Annotated[list[Path], typer.Argument(help="Flow-log files or directories (Azure's "
                                             "storage layout, plain or gzip).", show_default=False)]
-EstateOption = Annotated[Optional[list[Path]], typer.Option(
+EstateOption = Annotated[list[Path] | None, typer.Option(
     "--estate", help="Estate files or directories (maps addresses to NICs, subnets, NSGs).")]
-SinceOption = Annotated[Optional[str], typer.Option(
+SinceOption = Annotated[str | None, typer.Option(
     "--since", help="Only tuples at or after T (ISO 8601, UTC unless zoned; or epoch seconds).")]
-UntilOption = Annotated[Optional[str], typer.Option("--until", help="Only tuples before T.")]
-StoreOption = Annotated[Optional[Path], typer.Option(
+UntilOption = Annotated[str | None, typer.Option("--until", help="Only tuples before T.")]
+StoreOption = Annotated[Path | None, typer.Option(
     "--store", help="Parquet store directory (default: ~/.cache/netwarden/flows).")]
-OutputOption = Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to FILE.")]
-ThreadsOption = Annotated[Optional[int], typer.Option("--threads", min=1, help="DuckDB threads.")]
+OutputOption = Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")]
+ThreadsOption = Annotated[int | None, typer.Option("--threads", min=1, help="DuckDB threads.")]
 
 
 def fail(message: str, hint: str | None = None) -> NoReturn:
@@ -123,10 +123,10 @@ def _finish(ingested: Ingested) -> None:
 def analyze(
     logs: Logs,
     estate: EstateOption = None,
-    intent: Annotated[Optional[Path], typer.Option("--intent", help="Segmentation intent (YAML).")] = None,
+    intent: Annotated[Path | None, typer.Option("--intent", help="Segmentation intent (YAML).")] = None,
     since: SinceOption = None,
     until: UntilOption = None,
-    baseline_until: Annotated[Optional[str], typer.Option(
+    baseline_until: Annotated[str | None, typer.Option(
         "--baseline-until", help="Tuples before T are the baseline for new combinations.")] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Rows per ranking.")] = 10,
     sigmas: Annotated[float, typer.Option("--sigmas", min=0.0, help="Volume outlier threshold.")] = 3.0,

@@ -15,6 +15,7 @@ import gzip as gzip_module
 import json
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,12 +174,14 @@ class _Writer:
         if reason == "not_a_string":
             return 12345, reason
         fields = text.split(",")
-        breaker = _VNET_SHIFT.get(reason, TUPLE_BREAKS[reason]) if fmt == "vnet" else TUPLE_BREAKS[reason]
+        breaker: Callable[[list[str]], list[str]] = TUPLE_BREAKS[reason]
+        if fmt == "vnet":
+            breaker = _VNET_SHIFT.get(reason, breaker)
         return ",".join(breaker(fields)), reason
 
     def account(self, flow: tuple[Any, ...], volume: int, nsg: str | None) -> None:
         truth = self.truth
-        src, dst, sport, dport, proto, direction, rule, allowed = flow
+        src, dst, sport, dport, proto, _, rule, allowed = flow
         truth.tuples_parsed += 1
         truth.allowed += allowed
         truth.denied += not allowed

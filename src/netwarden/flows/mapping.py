@@ -8,8 +8,9 @@ not one per tuple), then joined by the queries.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 

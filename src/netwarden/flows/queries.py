@@ -214,7 +214,7 @@ GROUP BY m.nsg_key, m.rule_name, f.protocol, f.dst_port
 """
 
 
-def render(sql: str, **params: int | float) -> str:
+def render(sql: str, **params: float) -> str:
     """The query with its integer parameters in place (never user text)."""
     return sql.format(**{k: (int(v) if isinstance(v, bool) or float(v).is_integer() else float(v))
                          for k, v in params.items()})

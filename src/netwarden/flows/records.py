@@ -24,10 +24,11 @@ import gzip
 import json
 import re
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from ipaddress import IPv6Address
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from netwarden.flows.accounting import Accounting, Reason, Unit
 

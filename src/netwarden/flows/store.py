@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from netwarden.flows.accounting import Accounting, Reason, Unit
 from netwarden.flows.records import discover, groups, load
-from netwarden.flows.vectorised import CONTEXT_COLUMNS, COLUMNS, TUPLE_COLUMNS, Batch, Parser
+from netwarden.flows.vectorised import COLUMNS, CONTEXT_COLUMNS, TUPLE_COLUMNS, Batch, Parser
 
 STORE_FORMAT = 1
 BATCH_ROWS = 1_000_000
@@ -109,6 +110,8 @@ class Store:
         self.manifest = _Manifest.open(self.dir / "manifest.json")
         self.batch_rows = batch_rows
         self.con = duckdb.connect()
+        # row order means nothing in a flows table; keeping it would serialise the Parquet writes
+        self.con.execute("SET preserve_insertion_order = false")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
 
@@ -143,13 +146,16 @@ class Store:
         return result
 
     def _read(self, todo: list[tuple[str, os.stat_result | None]], result: Ingested) -> None:
+        """Read files in order; land a batch whenever it holds ``batch_rows`` tuples, so
+        memory stays at one batch plus one file. DuckDB uses ``threads`` for its part."""
         books: dict[int, Accounting] = {}
         parser = Parser(self.con, books.__getitem__)
-        batch, members = Batch(), []
+        batch = Batch()
+        members: list[tuple[str, os.stat_result | None, int]] = []
 
         def flush() -> None:
             nonlocal batch, members
-            part = None
+            part, counts = None, {}
             if batch.rows:
                 number = self.manifest.next_part
                 part = f"part-{number:06d}.parquet"
@@ -158,8 +164,6 @@ class Store:
                                       self.parts_dir / f"groups-{number:06d}.parquet",
                                       self.manifest.next_group)
                 self.manifest.next_group += len(batch.contexts)
-            else:
-                counts = {}
             for name, stat, file_id in members:
                 file_books = books.pop(file_id)
                 file_books.ok(Unit.TUPLE, counts.get(file_id, 0))

@@ -140,10 +140,11 @@ def suggest(store: Store, ingested: Ingested, window: Window, engine: Engine) ->
 
 
 def _attribute(locals_: list[dict[str, Any]], nsgs: dict[str, NetworkSecurityGroup],
-               engine: Engine) -> tuple[list[tuple[str, ...]], list[dict[str, Any]]]:
+               engine: Engine) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]]]:
     """(log_kind, resource_id, rule, direction, local_ip, nsg_key, rule_name) per logged
     rule and local address; and what could not be attributed."""
-    mapping, missing = [], {}
+    mapping: list[tuple[Any, ...]] = []
+    missing: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in locals_:
         name = rule_name(row["rule"])
         direction = Direction.INBOUND if row["direction"] == "I" else Direction.OUTBOUND
@@ -185,7 +186,7 @@ def _nsgs_of(ip: str, direction: Direction, nsgs: dict[str, NetworkSecurityGroup
 
 def _collapse(addresses: list[str]) -> list[str] | None:
     """Addresses as few prefixes: /32s collapsed, then /24s; None when still too many."""
-    nets = [ipaddress.ip_network(a) for a in addresses]
+    nets: list[Any] = [ipaddress.ip_network(a) for a in addresses]
     for widen in (None, 24):
         if widen is not None:
             nets = [n.supernet(new_prefix=widen) if n.version == 4 and n.prefixlen > widen else n
@@ -292,8 +293,8 @@ def _terraform(nsg_name: str, group: str, proposal: Proposal) -> str:
     attributes += [("resource_group_name", group), ("network_security_group_name", nsg_name)]
     width = max(len(k) for k, _ in attributes)
     e = proposal.evidence
+    note = (f"  # evidence: {e['tuples']} allowed tuples from {e['sources']} sources "
+            f"to {e['destinations']} destinations, {e['first_seen']} .. {e['last_seen']}")
     return "\n".join([f'resource "azurerm_network_security_rule" "{label}" {{',
                       *(f"  {k.ljust(width)} = {json.dumps(v)}" for k, v in attributes),
-                      f"  # evidence: {e['tuples']} allowed tuples from {e['sources']} sources "
-                      f"to {e['destinations']} destinations, {e['first_seen']} .. {e['last_seen']}",
-                      "}"]) + "\n"
+                      note, "}"]) + "\n"

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import array
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -92,6 +93,9 @@ _SELECTS = {
 }
 
 
+SCAN_ROWS = 122_880      # DuckDB's row group size
+
+
 def parse_sql(fmt: TupleFormat, table: str) -> str:
     """The rows of ``table`` (columns ``t`` the accepted tuple text, ``ctx``), parsed."""
     return (f"SELECT ctx, ts_ms, src_ip, dst_ip, src_port, dst_port, protocol, direction, "
@@ -123,7 +127,7 @@ def string_array(strings: list[str]) -> pa.Array:
     return pa.StringArray.from_buffers(len(strings), pa.py_buffer(offsets), pa.py_buffer(encoded))
 
 
-def int_array(values: array.array) -> pa.Array:
+def int_array(values: array.array[int]) -> pa.Array:
     return pa.Array.from_buffers(pa.int32(), len(values), [None, pa.py_buffer(values)])
 
 
@@ -132,7 +136,7 @@ class _Pending:
     """The tuples of one format waiting for the next flush."""
 
     strings: list[Any] = field(default_factory=list)
-    ctx: array.array = field(default_factory=lambda: array.array("i"))
+    ctx: array.array[int] = field(default_factory=lambda: array.array("i"))
     starts: dict[int, int] = field(default_factory=dict)   # ctx -> first row of its group
 
 
@@ -166,7 +170,8 @@ class Parser:
         """Write the batch's parsed tuples to ``part`` and their groups' contexts to
         ``groups_part`` (group ids from ``first_group``); returns tuples written per file_id."""
         contexts = batch.contexts
-        selects, rescued = [], []
+        selects: list[str] = []
+        rescued: list[tuple[int, Parsed]] = []
         names = []
         try:
             for fmt, slot in batch.pending.items():
@@ -222,7 +227,9 @@ class Parser:
                 cid = slot.ctx[row]
                 self._reference(fmt, cid, row - slot.starts[cid], strings[row], contexts, rescued)
             texts, ctx = texts.filter(ok), ctx.filter(ok)
-        return pa.table({"t": texts, "ctx": ctx})
+        table = pa.table({"t": texts, "ctx": ctx})
+        # record batches of SCAN_ROWS: DuckDB scans the batches of an Arrow table in parallel
+        return pa.Table.from_batches(table.to_batches(max_chunksize=SCAN_ROWS), table.schema)
 
     def _reference(self, fmt: TupleFormat, cid: int, index: int, text: Any,
                    contexts: list[tuple[Context, int]], rescued: list[tuple[int, Parsed]]) -> None:

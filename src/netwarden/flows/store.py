@@ -4,7 +4,8 @@ Layout of a store (``--store DIR``, default ``$XDG_CACHE_HOME/netwarden/flows``)
 
     manifest.json          one entry per input file: fingerprint (size, mtime), file_id,
                            its Parquet part, and its accounting (seen/parsed/malformed)
-    parts/part-NNNNNN.parquet     tuples (group_id, ts_ms, src_ip, ... bytes_recv)
+    parts/part-NNNNNN.parquet     tuples (group_id, ts_ms, src_ip, ... bytes_recv; direction,
+                                  decision and state as small integer codes)
     parts/groups-NNNNNN.parquet   their groups (group_id, file_id, record, rule, mac, NSG ...)
 
 An input file whose size and modification time match its manifest entry is not read
@@ -29,9 +30,17 @@ import pyarrow as pa
 
 from netwarden.flows.accounting import Accounting, Reason, Unit
 from netwarden.flows.records import discover, groups, load
-from netwarden.flows.vectorised import COLUMNS, CONTEXT_COLUMNS, TUPLE_COLUMNS, Batch, Parser
+from netwarden.flows.vectorised import (
+    CODES,
+    COLUMNS,
+    CONTEXT_COLUMNS,
+    TUPLE_COLUMNS,
+    Batch,
+    Parser,
+    decoded,
+)
 
-STORE_FORMAT = 1
+STORE_FORMAT = 2
 BATCH_ROWS = 1_000_000
 
 
@@ -208,7 +217,8 @@ class Store:
         inside the window (``all_flows``: the same without the window)."""
         con = self.con
         con.register("nw_active", pa.table({"file_id": pa.array(ingested.file_ids, pa.int32())}))
-        tuples = ", ".join(f"t.{name}" for name in TUPLE_COLUMNS)
+        tuples = ", ".join(decoded(name, "t") if name in CODES else f"t.{name}"
+                           for name in TUPLE_COLUMNS)
         contexts = ", ".join(f"g.{name}" for name in CONTEXT_COLUMNS)
         if ingested.parts:
             def listed(prefix: str) -> str:

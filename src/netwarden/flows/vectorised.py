@@ -93,6 +93,21 @@ _SELECTS = {
 }
 
 
+# One-letter codes land as small integers: the Parquet writer spends more on one-letter
+# strings than on all the integer columns together. The ``flows`` view decodes them.
+CODES = {"direction": ("I", "O"), "decision": ("A", "D"), "state": ("B", "C", "E", "D")}
+
+
+def encoded(name: str) -> str:
+    whens = " ".join(f"WHEN '{letter}' THEN {i}" for i, letter in enumerate(CODES[name]))
+    return f"CAST(CASE {name} {whens} END AS TINYINT) AS {name}_code"
+
+
+def decoded(name: str, table: str) -> str:
+    whens = " ".join(f"WHEN {i} THEN '{letter}'" for i, letter in enumerate(CODES[name]))
+    return f"CASE {table}.{name}_code {whens} END AS {name}"
+
+
 SCAN_ROWS = 122_880      # DuckDB's row group size
 
 
@@ -183,7 +198,7 @@ class Parser:
             names.append("nw_rescued")
             selects.append("SELECT * FROM nw_rescued")
             union = " UNION ALL ".join(f"({s})" for s in selects)
-            columns = ", ".join(TUPLE_COLUMNS)
+            columns = ", ".join(encoded(n) if n in CODES else n for n in TUPLE_COLUMNS)
             self.con.execute(f"COPY (SELECT CAST(ctx AS BIGINT) + {int(first_group)} AS group_id, {columns} "
                              f"FROM ({union})) TO '{_sql_path(part)}' (FORMAT parquet)")
             table = self._context_table(contexts, first_group)

@@ -165,3 +165,15 @@ def test_an_intent_generated_from_the_matrix_verifies_clean(drawn) -> None:  # t
     result = verify(Engine(estate, space=SPACE), load_intent(path))
     assert result.clean, [(v.kind, v.source, v.destination, str(v.packets)) for v in
                           (*result.excess, *result.missing)][:3]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(estates(max_vnets=3, max_rules=6))
+def test_single_walk_matrix_equals_pairwise_on_random_estates(drawn) -> None:  # type: ignore[no-untyped-def]
+    from netwarden.engine import Engine
+    from netwarden.intent.matrix import matrix, pairwise
+
+    estate, _ = drawn
+    engine = Engine(estate, space=SPACE)
+    fast, slow = matrix(engine, "subnet"), pairwise(engine, "subnet")
+    assert {k: str(c.allowed) for k, c in fast.cells.items() if c.allowed != slow.cells[k].allowed} == {}

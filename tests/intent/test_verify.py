@@ -114,3 +114,12 @@ def test_matrix_cli_csv_and_json() -> None:
     assert data["by"] == "vnet" and {"vnet-hub", "vnet-spoke-prod"} <= set(data["groups"])
     need = runner.invoke(app, ["matrix", str(CONTOSO), "--by", "segment"])
     assert need.exit_code == 2 and "--by segment needs --intent" in need.output
+
+
+def test_single_walk_matrix_equals_pairwise_reach(flawed: Engine) -> None:
+    from netwarden.intent.matrix import pairwise
+
+    for by in ("subnet", "vnet"):
+        fast, slow = matrix(flawed, by), pairwise(flawed, by)
+        assert fast.cells.keys() == slow.cells.keys()
+        assert all(fast.cells[k].allowed == slow.cells[k].allowed for k in slow.cells)

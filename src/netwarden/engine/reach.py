@@ -109,34 +109,15 @@ class Engine:
     def reach(self, source: Endpoint, destination: Endpoint, service: Service = Service()) -> ReachResult:
         base = self.service(service)
         src = self.addresses_of(source, "src")
-        w = self.walker
         if destination.kind == "paas" and source.kind == "internet":
             queried = src & base & self.space.all()
             outcomes = self._paas_public(destination, src & base)
         else:
             dst_private = self.addresses_of(destination, "dst")
             queried = src & dst_private & base
-            if source.kind == "internet":
-                entries = [(e.pip.address.first, e.pip.address.last)
-                           for e in self.topology.entries if e.pip.address]
-                # The queried port is the port packets arrive on. NAT at the entry (a load
-                # balancer rule or inbound NAT rule, firewall DNAT, an application gateway's
-                # listener -> backend setting) maps other frontend ports onto it, so packets
-                # are sent to every port of the public IPs and judged as they arrive
-                # (learn.microsoft.com: "Inbound NAT rules", "Filter inbound Internet traffic
-                # with Azure Firewall DNAT", "Application Gateway backend settings").
-                sent = src & self.service(Service(service.protocol)) & self.addresses.on("dst", entries)
-                outcomes = w.from_internet(sent)
-                if destination.kind == "paas":
-                    outcomes += self._paas_public(destination, src & base)
-            elif source.kind == "onprem":
-                outcomes = w.from_onprem(queried)
-            elif source.kind in ("holders", "addresses"):
-                outcomes = w.from_holders(list(source.holders), queried)
-                outcomes += self._from_bare_prefixes(source, queried)
-            else:
-                raise EndpointError(f"{source.label}: a {source.kind} cannot be a source; "
-                                    "name the NIC or VM behind it")
+            outcomes = self.walk(source, queried, service.protocol)
+            if source.kind == "internet" and destination.kind == "paas":
+                outcomes += self._paas_public(destination, src & base)
         targets = destination.target_ids
         at_destination = base & (self.space.all() if destination.kind in ("paas", "public-ip")
                                  else self.addresses_of(destination, "dst"))
@@ -157,6 +138,29 @@ class Engine:
         verdict = "denied" if not got else ("allowed" if got == queried else "partial")
         return ReachResult(source, destination, queried, allowed, verdict, arrived, dropped,
                            conditional, sorted(self.addresses.unresolved))
+
+    def walk(self, source: Endpoint, queried: PacketSet, protocol: int | None = None) -> list[Outcome]:
+        """Every outcome of the packets ``queried`` (as they would arrive) sent by ``source``."""
+        w = self.walker
+        if source.kind == "internet":
+            entries = [(e.pip.address.first, e.pip.address.last)
+                       for e in self.topology.entries if e.pip.address]
+            # The queried port is the port packets arrive on. NAT at the entry (a load
+            # balancer rule or inbound NAT rule, firewall DNAT, an application gateway's
+            # listener -> backend setting) maps other frontend ports onto it, so packets
+            # are sent to every port of the public IPs and judged as they arrive
+            # (learn.microsoft.com: "Inbound NAT rules", "Filter inbound Internet traffic
+            # with Azure Firewall DNAT", "Application Gateway backend settings").
+            sent = queried.forget("dst", "dst_port") & self.service(Service(protocol)) \
+                & self.addresses.on("dst", entries)
+            return w.from_internet(sent)
+        if source.kind == "onprem":
+            return w.from_onprem(queried)
+        if source.kind in ("holders", "addresses"):
+            return w.from_holders(list(source.holders), queried) + \
+                self._from_bare_prefixes(source, queried)
+        raise EndpointError(f"{source.label}: a {source.kind} cannot be a source; "
+                            "name the NIC or VM behind it")
 
     def _from_bare_prefixes(self, source: Endpoint, packets: PacketSet) -> list[Outcome]:
         """Sources in a subnet that no NIC holds (an empty subnet, a CIDR)."""

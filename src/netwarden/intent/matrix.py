@@ -72,27 +72,60 @@ def groups(engine: Engine, by: str, intent: Intent | None) -> dict[str, Endpoint
 
 
 def matrix(engine: Engine, by: str = "subnet", intent: Intent | None = None) -> Matrix:
+    """One walk per source group towards every destination group at once; each arrival is
+    credited to the destination groups it reaches (by target and address)."""
     if by not in BY:
         raise ValueError(f"--by {by!r}: expected one of {', '.join(BY)}")
     endpoints = groups(engine, by, intent)
     labels = list(endpoints)
     result = Matrix(by, labels)
+    space = engine.space
+    src_sets = {label: engine.addresses_of(e, "src") for label, e in endpoints.items()}
+    dst_sets = {label: engine.addresses_of(e, "dst") for label, e in endpoints.items()}
+    by_target: dict[str, list[str]] = {}
+    for label, endpoint in endpoints.items():
+        for target in endpoint.target_ids:
+            by_target.setdefault(target, []).append(label)
+    everywhere = space.union(dst_sets[b] for b in labels if endpoints[b].kind != "internet")
     for a in labels:
+        source = endpoints[a]
+        reachable = everywhere if source.kind == "internet" else \
+            space.union(dst_sets[b] for b in labels if b != a)
+        allowed: dict[str, PacketSet] = {}
+        for outcome in engine.walk(source, src_sets[a] & reachable):
+            if outcome.status != "arrived":
+                continue
+            sent = as_sent(outcome.branch) & src_sets[a]
+            for b in {b for t in outcome.targets for b in by_target.get(t.lower(), ())}:
+                if b != a and (part := sent & dst_sets[b]):
+                    allowed[b] = allowed.get(b, space.none()) | part
         for b in labels:
-            if a == b:
+            if b == a or (source.kind == "internet" and endpoints[b].kind == "internet"):
                 continue
-            source, destination = endpoints[a], endpoints[b]
-            if source.kind == "internet" and destination.kind == "internet":
-                continue
-            reach = engine.reach(source, destination, Service())
-            allowed = engine.space.union(as_sent(o.branch) for o in reach.arrived) & reach.queried
+            queried = src_sets[a] & dst_sets[b]
             intended = None
             if intent is not None and by == "segment":
-                intended = engine.space.none()
+                intended = space.none()
                 for flow in intent.flows:
                     if flow.source == a and flow.destination == b:
-                        intended |= flow_space(engine, flow, source, destination)
-            result.cells[(a, b)] = Cell(a, b, allowed, reach.queried, intended)
+                        intended |= flow_space(engine, flow, source, endpoints[b])
+            result.cells[(a, b)] = Cell(a, b, allowed.get(b, space.none()) & queried, queried, intended)
+    return result
+
+
+def pairwise(engine: Engine, by: str = "subnet", intent: Intent | None = None) -> Matrix:
+    """The same matrix by one ``reach`` per pair: slower, kept as the reference that the
+    single-walk version is tested against."""
+    endpoints = groups(engine, by, intent)
+    labels = list(endpoints)
+    result = Matrix(by, labels)
+    for a in labels:
+        for b in labels:
+            if a == b or (endpoints[a].kind == "internet" and endpoints[b].kind == "internet"):
+                continue
+            reach = engine.reach(endpoints[a], endpoints[b], Service())
+            allowed = engine.space.union(as_sent(o.branch) for o in reach.arrived) & reach.queried
+            result.cells[(a, b)] = Cell(a, b, allowed, reach.queried)
     return result
 
 

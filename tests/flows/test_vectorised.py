@@ -111,3 +111,16 @@ def test_positions_of_bad_tuples_point_at_them(tmp_path: Path) -> None:
     assert port.position == "records[0].properties.flows[0].flows[0].flowTuples[1]"
     assert port.text == tuples[1] and port.file.endswith("a.json")
     assert books.examples[Reason.NOT_A_STRING][0].position.endswith("flowTuples[3]")
+
+
+def test_empty_groups_beside_full_ones(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "empty.json").write_text(json.dumps(document(TupleFormat.VNET, [])))
+    (logs / "full.json").write_text(json.dumps(document(TupleFormat.NSG_V1, [GOOD[TupleFormat.NSG_V1]] * 3)))
+    store = Store(tmp_path / "store")
+    ingested = store.ingest([logs])
+    books = ingested.books
+    assert books.seen[Unit.GROUP] == books.parsed[Unit.GROUP] == 2
+    assert books.seen[Unit.TUPLE] == books.parsed[Unit.TUPLE] == 3
+    assert store.open_flows(ingested).execute("SELECT COUNT(*) FROM flows").fetchall() == [(3,)]

@@ -235,8 +235,8 @@ def analysis_csv(data: dict[str, Any]) -> str:
     for i in data["internet_by_port"]:
         writer.writerow(["internet_by_port", i["way"], i["protocol"], i["dst_port"], i["tuples"],
                          i["allowed"], i["denied"], i["bytes"], f"hosts={i['internet_hosts']}"])
-    for v in data["violations"] + data["blocked_required"]:
-        section = "violations" if v in data["violations"] else "blocked_required"
-        writer.writerow([section, f"{v['from']}->{v['to']}", v["protocol"], v["port"], v["tuples"],
-                         "", "", v["bytes"], ""])
+    for section in ("violations", "blocked_required"):
+        for v in data[section]:
+            writer.writerow([section, f"{v['from']}->{v['to']}", v["protocol"], v["port"],
+                             v["tuples"], "", "", v["bytes"], ""])
     return out.getvalue()

@@ -48,6 +48,9 @@ class CompiledFirewall:
     application: tuple[FirewallDecision, ...]  # layer-7 matches, after network rules
     allowed: PacketSet                         # admitted by network rules
     denied: PacketSet                          # everything not admitted (incl. layer 7)
+    network_denied: PacketSet                  # decided by a network Deny rule
+    layer7: PacketSet                          # decided by an application rule
+    unmatched: PacketSet                       # decided by no rule: the default deny
 
 
 class FirewallCompiler:
@@ -114,8 +117,12 @@ class FirewallCompiler:
                     application.append(FirewallDecision(collection.name, rule.name,
                                                         collection.action, decided, rule))
                     remaining -= decided
+        network_denied = space.union(d.packets for d in network
+                                     if d.action is not CollectionAction.ALLOW)
+        layer7 = space.union(d.packets for d in application)
         compiled = CompiledFirewall(firewall, tuple(nat), tuple(network), tuple(application),
-                                    allowed, space.all() - allowed)
+                                    allowed, space.all() - allowed, network_denied, layer7,
+                                    remaining)
         self._cache[firewall.id.lower()] = compiled
         return compiled
 

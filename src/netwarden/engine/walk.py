@@ -36,6 +36,7 @@ class Walker:
         self.router = Router(topology, addresses)
         self.firewalls = FirewallCompiler(topology.estate, addresses)
         self._nsgs: dict[tuple[object, ...], CompiledNsg] = {}
+        self._classes_by_vnet: dict[str, tuple[PacketSet, list[tuple[str | None, list[Holder], PacketSet]]]] = {}
 
     # -- NSGs ------------------------------------------------------------------------------
 
@@ -182,9 +183,12 @@ class Walker:
         addresses that no NIC holds arrive at their subnet (or are dropped outside any)."""
         topo = self.topology
         remaining = branch.packets
-        for (subnet_id, _), group in _classes(topo.holders_in_vnet(vnet_id)).items():
+        everything, classes = self._delivery_classes(vnet_id)
+        if not remaining & everything:
+            classes = []
+        for subnet_id, group, addresses in classes:
             nic_nsg = _nic_nsg(group)
-            part = remaining & self.addresses.on("dst", _ranges(group))
+            part = remaining & addresses
             if not part:
                 continue
             remaining -= part
@@ -208,6 +212,18 @@ class Walker:
                                                           "arrive")), targets))
         if remaining:
             self._unheld(branch.restrict(remaining), vnet_id, out)
+
+    def _delivery_classes(self, vnet_id: str) -> tuple[PacketSet, list[tuple[str | None, list[Holder], PacketSet]]]:
+        """The classes of alike address holders of a VNet with their destination sets, and
+        the union of them all (computed once per VNet)."""
+        k = ids.key(vnet_id)
+        found = self._classes_by_vnet.get(k)
+        if found is None:
+            classes = [(subnet_id, group, self.addresses.on("dst", _ranges(group)))
+                       for (subnet_id, _), group in _classes(self.topology.holders_in_vnet(vnet_id)).items()]
+            found = (self.space.union(c[2] for c in classes), classes)
+            self._classes_by_vnet[k] = found
+        return found
 
     def _unheld(self, branch: Branch, vnet_id: str, out: list[Outcome]) -> None:
         vnet = self.topology.estate.get(vnet_id, VirtualNetwork)
@@ -290,25 +306,28 @@ class Walker:
     def firewall(self, branch: Branch, firewall: Firewall, out: list[Outcome],
                  addressed: bool = False) -> None:
         compiled = self.firewalls.compile(firewall)
-        for decision in compiled.network:
-            part = branch.packets & decision.packets
-            if part and decision.action is CollectionAction.DENY:
-                out.append(Outcome("dropped", branch.restrict(part).then(Hop(
-                    "firewall", firewall.id, firewall.name, "deny", decision.label))))
-        for decision in compiled.application:
-            part = branch.packets & decision.packets
-            if not part:
-                continue
-            rule = decision.rule_obj
-            targets = ", ".join((*rule.target_fqdns, *rule.fqdn_tags, *rule.web_categories)) or "?"
-            status = "conditional" if decision.action is CollectionAction.ALLOW else "dropped"
-            out.append(Outcome(status, branch.restrict(part).then(Hop(
-                "firewall", firewall.id, firewall.name,
-                "conditional" if status == "conditional" else "deny", decision.label,
-                f"application rule (layer 7): only for {targets}"))))
-        unmatched = branch.packets - compiled.allowed
-        for decision in (*compiled.network, *compiled.application):
-            unmatched -= decision.packets   # decided by a rule (a Deny rule reported above)
+        # the unions are precomputed, so rule-by-rule work happens only where it matters
+        if branch.packets & compiled.network_denied:
+            for decision in compiled.network:
+                if decision.action is not CollectionAction.DENY:
+                    continue
+                part = branch.packets & decision.packets
+                if part:
+                    out.append(Outcome("dropped", branch.restrict(part).then(Hop(
+                        "firewall", firewall.id, firewall.name, "deny", decision.label))))
+        if branch.packets & compiled.layer7:
+            for decision in compiled.application:
+                part = branch.packets & decision.packets
+                if not part:
+                    continue
+                rule = decision.rule_obj
+                targets = ", ".join((*rule.target_fqdns, *rule.fqdn_tags, *rule.web_categories)) or "?"
+                status = "conditional" if decision.action is CollectionAction.ALLOW else "dropped"
+                out.append(Outcome(status, branch.restrict(part).then(Hop(
+                    "firewall", firewall.id, firewall.name,
+                    "conditional" if status == "conditional" else "deny", decision.label,
+                    f"application rule (layer 7): only for {targets}"))))
+        unmatched = branch.packets & compiled.unmatched
         if unmatched:
             out.append(Outcome("dropped", branch.restrict(unmatched).then(Hop(
                 "firewall", firewall.id, firewall.name, "deny", "default deny",
@@ -316,10 +335,11 @@ class Walker:
         passed = branch.packets & compiled.allowed
         if not passed:
             return
-        rules = [d.label for d in compiled.network
-                 if d.action is CollectionAction.ALLOW and d.packets & passed]
-        b = branch.restrict(compiled.allowed).then(Hop("firewall", firewall.id, firewall.name,
-                                                       "allow", ", ".join(rules)))
+        deciding = [d for d in compiled.network
+                    if d.action is CollectionAction.ALLOW and d.packets & passed]
+        b = branch.restrict(compiled.allowed).then(Hop(
+            "firewall", firewall.id, firewall.name, "allow", ", ".join(d.label for d in deciding),
+            decisions=tuple((d.label, d.packets) for d in deciding)))
         if addressed:
             out.append(Outcome("arrived", b, (firewall.id,)))
             return

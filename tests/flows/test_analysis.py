@@ -146,6 +146,10 @@ def test_estate_maps_addresses_to_nics_and_subnets(logs: tuple[Path, Truth], tmp
     ipv4 = truth.tuples_parsed - truth.ipv6
     assert sum(n["tuples"] for n in by_nic.values()) == ipv4
     assert result.mapped["unmapped_local"]["tuples"] == truth.ipv6
+    by_rule = Counter()
+    for entry in result.mapped["by_nic_rule"]:
+        by_rule[entry["rule"]] += entry["tuples"]
+    assert sum(by_rule.values()) == ipv4 and by_rule["UserRule_allow-https"] > 0
     pairs = {(p["src_net"], p["dst_net"]) for p in result.mapped["subnet_pairs"]}
     assert ("internet", "vnet-flows/snet0") in pairs
 
@@ -235,3 +239,27 @@ def test_books_must_balance() -> None:
     books.bad(Reason.BAD_IP, "f", "p", "d")
     books.check()
     assert Accounting.from_json(books.to_json()).to_json() == books.to_json()
+
+
+def test_logged_rules_agree_with_the_engine(logs: tuple[Path, Truth], tmp_path: Path,
+                                            engine: Engine) -> None:
+    out, _ = logs
+    check = run(out, tmp_path, engine=engine).mapped["rule_check"]  # type: ignore[index]
+    assert check["checked"] > 50 and check["disagree"] == 0 and check["examples"] == []
+    assert check["agree"] == check["checked"] and check["nsgs_not_in_estate"] == []
+
+
+def test_a_rule_missing_from_the_export_shows_as_disagreement(logs: tuple[Path, Truth],
+                                                              tmp_path: Path) -> None:
+    out, _ = logs
+    resources = estate_resources(SPEC)
+    for resource in resources:
+        if resource["type"].endswith("networkSecurityGroups") and resource["name"] == "NSG-SNET1":
+            resource["properties"]["securityRules"] = [
+                r for r in resource["properties"]["securityRules"] if r["name"] != "deny-smtp-out"]
+    path = tmp_path / "estate.json"
+    path.write_text(json.dumps(resources))
+    check = run(out, tmp_path / "store", engine=Engine(load_estate([path]))).mapped["rule_check"]  # type: ignore[index]
+    assert check["disagree"] > 0
+    assert {(e["nsg"], e["logged_rule"], e["engine_rule"], e["dst_port"]) for e in check["examples"]} == {
+        ("NSG-SNET1", "UserRule_deny-smtp-out", "AllowInternetOutBound", 25)}

@@ -18,6 +18,7 @@ from netwarden import __version__
 from netwarden.flows import anomalies, queries
 from netwarden.flows.accounting import Unit
 from netwarden.flows.anomalies import named, rows
+from netwarden.flows.crosscheck import check_rules
 from netwarden.flows.mapping import AddressMap, address_table
 from netwarden.flows.segments import FlowIntent, protocol_name
 from netwarden.flows.store import Ingested, Store, Window
@@ -133,8 +134,10 @@ def analyze(store: Store, ingested: Ingested, window: Window, options: Options,
         unmapped = rows(con, queries.UNMAPPED_LOCAL)[0]
         result.mapped = {
             "by_nic": rows(con, queries.render(queries.BY_NIC, top=top)),
+            "by_nic_rule": rows(con, queries.render(queries.BY_NIC_RULE, top=top)),
             "subnet_pairs": named(rows(con, queries.render(queries.SUBNET_PAIRS, top=top))),
             "unmapped_local": {"tuples": unmapped["tuples"], "addresses": unmapped["addresses"]},
+            "rule_check": check_rules(con, engine),
         }
     if intent is not None:
         result.violations, result.blocked_required = _against_intent(con, intent)

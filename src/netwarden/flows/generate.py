@@ -103,7 +103,7 @@ def hosts(spec: Spec) -> list[Host]:
 RULES_IN = ("UserRule_allow-https", "UserRule_allow-ssh-mgmt", "DefaultRule_AllowVnetInBound",
             "DefaultRule_DenyAllInBound")
 RULES_OUT = ("UserRule_allow-sql-out", "DefaultRule_AllowInternetOutBound",
-             "DefaultRule_DenyAllOutBound")
+             "UserRule_deny-smtp-out")
 
 
 def nsg_id(name: str) -> str:
@@ -143,7 +143,7 @@ class _Writer:
         if pick < 0.95:
             return host.ip, _public(rng), sport, rng.choice((443, 80)), 6, "O", \
                 "DefaultRule_AllowInternetOutBound", True
-        return host.ip, _public(rng), sport, 25, 6, "O", "DefaultRule_DenyAllOutBound", False
+        return host.ip, _public(rng), sport, 25, 6, "O", "UserRule_deny-smtp-out", False
 
     def tuple_text(self, fmt: str, ts: int, flow: tuple[Any, ...]) -> tuple[str, int]:
         src, dst, sport, dport, proto, direction, _, allowed = flow
@@ -287,17 +287,19 @@ def _path(out: Path, fmt: str, host: Host, hour: int) -> Path:
 def estate_resources(spec: Spec | None = None) -> list[dict[str, Any]]:
     """An Azure resource export (``az ... -o json`` shape) that the logs of ``spec`` belong
     to: one VNet 10.0.0.0/16, subnet ``snet{s}`` 10.0.s.0/24 with NSG ``NSG-SNET{s}``, one NIC
-    per host. Every NSG allows https from anywhere, SSH from the VNet, SQL outbound, and
-    RDP from anywhere — a rule the generated traffic never uses."""
+    per host. Every NSG allows https from anywhere, SSH from the VNet, SQL outbound, RDP
+    from an admin range the generated traffic never comes from (an unused rule), and denies
+    SMTP outbound; the rules the logs name are the rules this estate decides them by."""
     spec = spec or Spec()
     base = f"/subscriptions/{SUB.lower()}/resourceGroups/{RG.lower()}/providers/Microsoft.Network"
     vnet_id = f"{base}/virtualNetworks/vnet-flows"
 
-    def rule(name: str, priority: int, direction: str, source: str, port: str) -> dict[str, Any]:
+    def rule(name: str, priority: int, direction: str, source: str, port: str,
+             access: str = "Allow") -> dict[str, Any]:
         return {"name": name, "properties": {
             "protocol": "Tcp", "sourcePortRange": "*", "destinationPortRange": port,
             "sourceAddressPrefix": source, "destinationAddressPrefix": "*",
-            "access": "Allow", "priority": priority, "direction": direction}}
+            "access": access, "priority": priority, "direction": direction}}
 
     resources: list[dict[str, Any]] = []
     subnets = []
@@ -308,8 +310,9 @@ def estate_resources(spec: Spec | None = None) -> list[dict[str, Any]]:
                           "properties": {"securityRules": [
                               rule("allow-https", 100, "Inbound", "*", "443"),
                               rule("allow-ssh-mgmt", 110, "Inbound", "VirtualNetwork", "22"),
-                              rule("allow-rdp", 120, "Inbound", "*", "3389"),
-                              rule("allow-sql-out", 100, "Outbound", "*", "1433")]}})
+                              rule("allow-rdp", 120, "Inbound", "192.168.100.0/24", "3389"),
+                              rule("allow-sql-out", 100, "Outbound", "*", "1433"),
+                              rule("deny-smtp-out", 200, "Outbound", "*", "25", "Deny")]}})
         subnets.append({"name": f"snet{s}", "id": f"{vnet_id}/subnets/snet{s}", "properties": {
             "addressPrefix": f"10.0.{s}.0/24",
             "networkSecurityGroup": {"id": f"{base}/networkSecurityGroups/{nsg}"}}})

@@ -85,6 +85,16 @@ ORDER BY tuples DESC, a.nic
 LIMIT {{top}}
 """
 
+BY_NIC_RULE = f"""
+SELECT a.nic, a.subnet, f.rule, f.direction, f.decision, COUNT(*) AS tuples,
+       SUM({BYTES}) AS bytes
+FROM flows f JOIN addr a ON {LOCAL_IP} = a.ip
+WHERE a.nic IS NOT NULL
+GROUP BY a.nic, a.subnet, f.rule, f.direction, f.decision
+ORDER BY tuples DESC, a.nic, f.rule, f.direction, f.decision
+LIMIT {{top}}
+"""
+
 UNMAPPED_LOCAL = f"""
 SELECT COUNT(*) AS tuples, COUNT(DISTINCT a.ip) AS addresses
 FROM flows f JOIN addr a ON {LOCAL_IP} = a.ip
@@ -218,3 +228,17 @@ def render(sql: str, **params: float) -> str:
     """The query with its integer parameters in place (never user text)."""
     return sql.format(**{k: (int(v) if isinstance(v, bool) or float(v).is_integer() else float(v))
                          for k, v in params.items()})
+
+# -- the logs against the model ------------------------------------------------------------------
+
+RULE_SAMPLE = f"""
+SELECT x.resource_id, x.rule, x.direction, x.src_ip, x.dst_ip, x.protocol, x.src_port,
+       x.dst_port, x.subnet_id
+FROM (SELECT f.resource_id, f.rule, f.direction, f.src_ip, f.dst_ip, f.protocol, f.src_port,
+             f.dst_port, a.subnet_id,
+             ROW_NUMBER() OVER (PARTITION BY f.resource_id, f.rule, f.direction
+                                ORDER BY f.ts_ms, f.src_ip, f.dst_ip, f.src_port, f.dst_port) AS n
+      FROM flows f JOIN addr a ON {LOCAL_IP} = a.ip
+      WHERE f.log_kind = 'nsg') x
+WHERE x.n <= {{per_rule}}
+"""

@@ -253,6 +253,19 @@ def _vnet_groups(record: dict[str, Any], index: int, name: str, info: PathInfo,
     return found
 
 
+_RULE_PREFIXES = ("userrule_", "defaultrule_")
+
+
+def rule_name(logged: str) -> str:
+    """The NSG rule a logged name means: ``UserRule_allow-rdp`` -> ``allow-rdp``,
+    ``DefaultRule_DenyAllInBound`` -> ``DenyAllInBound``; other names as they are."""
+    lowered = logged.lower()
+    for prefix in _RULE_PREFIXES:
+        if lowered.startswith(prefix):
+            return logged[len(prefix):]
+    return logged
+
+
 # -- one tuple: the reference parser -------------------------------------------------------------
 
 # Epoch values below 1e11 are seconds (NSG logs, the VNet doc's bandwidth example), above are

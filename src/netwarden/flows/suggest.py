@@ -26,6 +26,7 @@ import pyarrow as pa
 from netwarden.flows import queries
 from netwarden.flows.analyze import iso
 from netwarden.flows.anomalies import rows
+from netwarden.flows.records import rule_name
 from netwarden.flows.segments import protocol_name
 from netwarden.flows.store import Ingested, Store, Window
 from netwarden.model import ids
@@ -37,16 +38,6 @@ if TYPE_CHECKING:
 
 MAX_PREFIXES = 16       # more distinct sources/destinations: aggregate to /24, then give up
 MAX_PORT_RANGES = 16
-_PREFIXES = ("userrule_", "defaultrule_")
-
-
-def rule_name(logged: str) -> str:
-    """``UserRule_allow-rdp`` -> ``allow-rdp``; ``DefaultRule_DenyAllInBound`` -> ``DenyAllInBound``."""
-    lowered = logged.lower()
-    for prefix in _PREFIXES:
-        if lowered.startswith(prefix):
-            return logged[len(prefix):]
-    return logged
 
 
 @dataclass

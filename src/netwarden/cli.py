@@ -402,6 +402,16 @@ checks_app = typer.Typer(help="The check catalogue.", invoke_without_command=Tru
 app.add_typer(checks_app, name="checks")
 
 
+def _mount_flows() -> None:
+    """`netwarden flows ...`: flow-log analytics (DuckDB) live in their own subpackage."""
+    from netwarden.flows.cli import flows_app
+
+    app.add_typer(flows_app, name="flows")
+
+
+_mount_flows()
+
+
 @checks_app.callback()
 def checks_list(ctx: typer.Context) -> None:
     """List the catalogue (or `netwarden checks explain ID`)."""

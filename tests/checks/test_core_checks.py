@@ -47,3 +47,39 @@ def test_examples() -> None:
     assert fired(EXAMPLES / "contoso", "SEG001") == set()
     assert fired(EXAMPLES / "contoso-flawed", "EDGE001") == {"vm-jump01", "vm-legacy"}
     assert fired(EXAMPLES / "contoso-flawed", "SEG001") == {"snet-batch"}
+
+
+ENTRY = Path(__file__).resolve().parents[1] / "engine" / "fixtures" / "entry_points"
+
+
+def test_edge001_through_a_load_balancer_inbound_nat_rule() -> None:
+    # lb-web's inbound NAT rule maps 50001 -> vm-web1:22; vm-web2 has no NAT rule
+    estate = load_estate([ENTRY / "load_balancer.json"])
+    check = get("EDGE001")
+    assert check is not None
+    findings = scan(estate, Engine(estate), [check]).findings
+    assert {f.resource.name for f in findings} == {"vm-web1"}
+    assert findings[0].evidence.path[0].kind == "load-balancer"
+    assert "SSH 22" in findings[0].message and "lb-web" in findings[0].message
+
+
+def test_edge001_through_firewall_dnat(tmp_path: Path) -> None:
+    import json
+
+    resources = json.loads((ENTRY / "firewall.json").read_text())
+    for resource in resources:
+        for collection in resource.get("properties", {}).get("ruleCollections", []):
+            for rule in collection["rules"]:
+                if rule.get("name") == "https-to-app1":      # 443 -> app1:8443 becomes 2222 -> :22
+                    rule.update(destinationPorts=["2222"], translatedPort="22")
+        for rule in resource.get("properties", {}).get("securityRules", []):
+            if rule["name"] == "AllowFirewallTo8443":         # and app1's NSG admits it
+                rule["properties"]["destinationPortRange"] = "22"
+    (tmp_path / "estate.json").write_text(json.dumps(resources))
+    estate = load_estate([tmp_path / "estate.json"])
+    check = get("EDGE001")
+    assert check is not None
+    findings = scan(estate, Engine(estate), [check]).findings
+    assert len(findings) == 1 and "SSH 22" in findings[0].message
+    first = findings[0].evidence.path[0]
+    assert (first.kind, first.action, first.rule) == ("firewall", "translate", "dnat-inbound/https-to-app1")

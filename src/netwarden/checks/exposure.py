@@ -9,7 +9,6 @@ from netwarden.checks.context import ScanContext
 from netwarden.engine.packets import PacketSet
 from netwarden.engine.path import Outcome
 from netwarden.model.base import Resource
-from netwarden.model.compute import NetworkInterface
 
 _SERVICE_NAMES = {22: "SSH", 3389: "RDP", 5985: "WinRM", 5986: "WinRM", 1433: "SQL Server",
                   3306: "MySQL", 5432: "PostgreSQL", 6379: "Redis", 6380: "Redis",
@@ -22,18 +21,19 @@ def service_name(port: int) -> str:
     return _SERVICE_NAMES.get(port, f"port {port}")
 
 
-def exposed_nics(ctx: ScanContext, packets: PacketSet) -> Iterator[tuple[Resource, NetworkInterface, Outcome]]:
-    """(VM or NIC, NIC, the first path) for each NIC the internet reaches with ``packets``."""
+def exposed(ctx: ScanContext, packets: PacketSet) -> Iterator[tuple[Resource, list[Outcome]]]:
+    """(VM or NIC, every internet path into it) for each VM (or stand-alone NIC) that the
+    internet reaches with ``packets`` — one entry per VM, whatever its NICs and entries."""
     estate = ctx.estate
+    found: dict[str, tuple[Resource, list[Outcome]]] = {}
     for holder in ctx.engine.topology.holders:
         if holder.kind != "nic" or holder.nic is None:
             continue
         outcomes = ctx.exposure(holder.id, holder.address, packets)
-        if not outcomes:
-            continue
-        nic = holder.nic
-        owner: Resource = estate.vm_of(nic) or nic
-        yield owner, nic, outcomes[0]
+        if outcomes:
+            owner: Resource = estate.vm_of(holder.nic) or holder.nic
+            found.setdefault(owner.id.lower(), (owner, []))[1].extend(outcomes)
+    yield from found.values()
 
 
 def ports_of(packets: PacketSet, candidates: tuple[int, ...]) -> list[int]:

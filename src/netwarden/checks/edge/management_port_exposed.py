@@ -4,7 +4,7 @@ from typing import Iterator
 
 from netwarden.checks.base import Area, Check, Evidence, Finding, Severity
 from netwarden.checks.context import ScanContext
-from netwarden.checks.exposure import exposed_nics, ports_of, service_name
+from netwarden.checks.exposure import exposed, ports_of, service_name
 
 MANAGEMENT_PORTS = (22, 3389, 5985, 5986)
 
@@ -30,9 +30,9 @@ class ManagementPortExposed(Check):
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         wanted = ctx.tcp_ports(22, 3389, (5985, 5986))
-        for owner, nic, outcome in exposed_nics(ctx, wanted):
-            ports = ports_of(outcome.branch.packets, MANAGEMENT_PORTS)
+        for owner, outcomes in exposed(ctx, wanted):
+            ports = sorted({p for o in outcomes for p in ports_of(o.branch.packets, MANAGEMENT_PORTS)})
             names = ", ".join(f"{service_name(p)} {p}" for p in ports)
-            entry = outcome.hops[0].name if outcome.hops else "?"
+            entries = ", ".join(dict.fromkeys(o.hops[0].name for o in outcomes if o.hops))
             yield self.finding(owner, f"{names} of {owner.name} reachable from the internet "
-                                      f"via {entry}", Evidence.of(outcome, wanted))
+                                      f"via {entries}", Evidence.of(outcomes[0], wanted))

@@ -160,7 +160,10 @@ def test_hyb001_names_only_the_nics_open_on_every_port() -> None:
     assert "nic-mixed-a" in finding.message and "nic-mixed-b" not in finding.message
 
 
-def test_seg004_lists_the_broadest_shadowing_rule_first() -> None:
+def test_seg004_lists_the_shadowing_rules_in_evaluation_order() -> None:
     finding = next(f for f in findings(EXAMPLES / "contoso-flawed", "SEG004")
                    if f.resource.name == "DenyAllInbound")
-    assert finding.evidence.facts[0] == "shadowed by AllowVnetInbound (1000, Allow)"
+    assert finding.evidence.facts == (
+        "shadowed by AllowHttpFromAppGw (100, Allow)", "shadowed by AllowHttpsFromOnPrem (110, Allow)",
+        "shadowed by AllowSshFromBastion (120, Allow)", "shadowed by DenyAltHttpFromSpoke (400, Deny)",
+        "shadowed by AllowVnetInbound (1000, Allow)")

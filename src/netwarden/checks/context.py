@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from functools import cached_property
+from typing import Any, Callable, Hashable, TypeVar
 
 from netwarden.engine import Engine
 from netwarden.engine.packets import TCP, PacketSet
@@ -13,12 +14,21 @@ from netwarden.model import ids
 from netwarden.model.estate import Estate
 from netwarden.model.values import Prefix
 
+T = TypeVar("T")
+
 
 class ScanContext:
     def __init__(self, estate: Estate, engine: Engine) -> None:
         self.estate = estate
         self.engine = engine
         self.space = engine.space
+        self._memo: dict[Hashable, Any] = {}
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A value computed once per scan (checks keep no state of their own)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
 
     def tcp_ports(self, *ports: int | tuple[int, int]) -> PacketSet:
         ranges = [p if isinstance(p, tuple) else (p, p) for p in ports]

@@ -30,10 +30,13 @@ def attachments(estate: Estate, nsg: NetworkSecurityGroup) -> list[str | None]:
 
 
 def port_count(packets: PacketSet, protocol: int) -> int:
-    """How many distinct destination ports of ``protocol`` the set holds."""
-    space = packets.space
+    """How many distinct destination ports of ``protocol`` the set holds: project onto the
+    destination port, fix the protocol, and let CUDD count the 16-variable remainder (exact:
+    at most 65,536 fits a double)."""
+    space, bdd = packets.space, packets.space.bdd
     projected = (packets & space.protocol(protocol)).forget("src", "dst", "src_port")
-    return projected.count() >> (2 * space.layout.addr_bits + 16)
+    node = bdd.let(space.assign("protocol", protocol), projected.node)
+    return int(bdd.count(node, nvars=space.dims["dst_port"].width))
 
 
 def port_text(packets: PacketSet, protocol: int, limit: int = 4) -> str:

@@ -77,7 +77,7 @@ def _open(ctx: ScanContext, a: Subnet, ea: Endpoint, b: Subnet,
           eb: Endpoint) -> tuple[Outcome, PacketSet] | None:
     """(an arrival, the closed packets) when a's workloads reach b's on (nearly) every port."""
     engine = ctx.engine
-    probe = engine.addresses_of(ea, "src") & engine.addresses_of(eb, "dst")
+    probe = _addresses(ctx, ea, "src") & _addresses(ctx, eb, "dst")
     for nsg_id, direction, subnet in ((b.nsg_id, Direction.INBOUND, b),
                                       (a.nsg_id, Direction.OUTBOUND, a)):
         compiled = engine.walker.compiled(nsg_id, direction, subnet.id) if nsg_id else None
@@ -89,6 +89,12 @@ def _open(ctx: ScanContext, a: Subnet, ea: Endpoint, b: Subnet,
     if result.arrived and _nearly_all(closed, result.allowed):
         return result.arrived[0], closed
     return None
+
+
+def _addresses(ctx: ScanContext, endpoint: Endpoint, field: str) -> PacketSet:
+    """An endpoint's address set, computed once per scan (each tier meets many others)."""
+    name = endpoint.label if endpoint.resource is None else endpoint.resource.id
+    return ctx.memo(("addresses", name, field), lambda: ctx.engine.addresses_of(endpoint, field))
 
 
 def _nearly_all(closed: PacketSet, got: PacketSet) -> bool:

@@ -6,7 +6,8 @@ from netwarden.checks.base import Area, Check, Evidence, Finding, Severity
 from netwarden.checks.context import ScanContext
 from netwarden.checks.seg._common import attachments, port_count, public_sources, source_count
 from netwarden.engine.packets import TCP, UDP
-from netwarden.model.values import Direction
+from netwarden.model.security import SecurityRule
+from netwarden.model.values import Direction, Prefix
 
 WIDE_SOURCES = 1 << 24    # a /8 of public space
 WIDE_PORTS = 1024
@@ -45,7 +46,8 @@ class OverlyPermissiveRule(Check):
                     public &= engine.addresses.prefixes("dst", subnet.address_prefixes)
                 for decision in compiled.decisions if compiled else ():
                     rule = decision.rule
-                    if not decision.allows or rule.is_default or rule.id in flagged:
+                    if not decision.allows or rule.is_default or rule.id in flagged \
+                            or not _could_be_wide(rule):
                         continue
                     exposed = decision.packets & public
                     ports = max(port_count(exposed, TCP), port_count(exposed, UDP))
@@ -60,3 +62,16 @@ class OverlyPermissiveRule(Check):
                                              f"{rule.priority}) admits {sources:,} public source "
                                              f"addresses on {ports:,} ports{where}",
                                        Evidence(exposed, (), facts))
+
+
+def _could_be_wide(rule: SecurityRule) -> bool:
+    """A sound shortcut before any set counting: a rule whose port ranges span at most
+    WIDE_PORTS ports, or whose sources are plain prefixes spanning fewer than WIDE_SOURCES
+    addresses (or ASGs, which are private), cannot decide that much."""
+    if sum(r.hi - r.lo + 1 for r in rule.destination_ports) <= WIDE_PORTS:
+        return False
+    if rule.source_asg_ids:
+        return False
+    if all(isinstance(a, Prefix) for a in rule.sources):
+        return sum(a.last - a.first + 1 for a in rule.sources) >= WIDE_SOURCES
+    return True

@@ -35,22 +35,23 @@ class ShadowedRule(Check):
             for direction in Direction:
                 compiled = [(s, c) for s in contexts
                             if (c := walker.compiled(nsg.id, direction, s)) is not None]
+                deciding = {d.rule.id for _, c in compiled for d in c.decisions}
                 for rule in (r for r in nsg.rules if r.direction is direction):
-                    if any(d.rule.id == rule.id for _, c in compiled for d in c.decisions):
+                    if rule.id in deciding:
                         continue                       # it decides somewhere
-                    shadowers: dict[str, tuple[int, str]] = {}   # the broadest first
+                    shadowers: dict[str, tuple[int, str]] = {}   # in evaluation order
                     witness = None
                     for subnet_id, c in compiled:
                         match = rule_match(rule, addresses, TagContext(subnet_id))
-                        for d in (d for d in c.decisions if d.packets & match):
-                            taken = (d.packets & match).count()
+                        for d in c.decisions:
+                            if d.rule.priority >= rule.priority or not (taken := d.packets & match):
+                                continue
                             label = f"{d.rule.name} ({d.rule.priority}, {d.rule.access.value})"
-                            shadowers[d.rule.id] = max(shadowers.get(d.rule.id, (0, "")),
-                                                       (taken, label))
-                            witness = witness or (d.packets & match)
+                            shadowers.setdefault(d.rule.id, (d.rule.priority, label))
+                            witness = witness or taken
                     if not shadowers:
                         continue                       # matches nothing anywhere: void
-                    labels = [label for _, label in sorted(shadowers.values(), reverse=True)]
+                    labels = [label for _, label in sorted(shadowers.values())]
                     names = ", ".join(labels[:3]) + (
                         f" and {len(labels) - 3} more" if len(labels) > 3 else "")
                     yield self.finding(rule, f"{nsg.name} rule {rule.name} (priority "

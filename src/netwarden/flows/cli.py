@@ -1,7 +1,8 @@
 """``netwarden flows``: the flow-log commands (mounted by ``netwarden.cli`` as a sub-app).
 
 Exit codes (the house contract): 0 ran; 1 intent violations or blocked required flows
-(``analyze --intent``); 2 bad input or usage — including logs with nothing parseable in
+(``analyze --intent``; ``suggest --intent`` keeps rules instead and exits 0); 2 bad input
+or usage — a bad intent file (located by line and column), logs with nothing parseable in
 them (no file found, or not one record could be parsed while something was malformed). A
 run where some files or tuples are malformed but others parse exits 0 and reports the
 malformed ones by reason, with file and position.
@@ -25,6 +26,7 @@ from netwarden.flows.accounting import Unit
 
 if TYPE_CHECKING:
     from netwarden.engine import Engine
+    from netwarden.flows.segments import ResolvedIntent
     from netwarden.flows.store import Ingested, Store, Window
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -56,6 +58,7 @@ StoreOption = Annotated[Path | None, typer.Option(
     "--store", help="Parquet store directory (default: ~/.cache/netwarden/flows).")]
 OutputOption = Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")]
 ThreadsOption = Annotated[int | None, typer.Option("--threads", min=1, help="DuckDB threads.")]
+IntentOption = Annotated[Path | None, typer.Option("--intent", help="Segmentation intent (YAML).")]
 
 
 def fail(message: str, hint: str | None = None) -> NoReturn:
@@ -98,6 +101,21 @@ def _engine(estate: list[Path] | None) -> Engine | None:
         fail(str(exc))
 
 
+def _intent(path: Path | None, engine: Engine | None) -> ResolvedIntent | None:
+    """The intent file resolved against the estate; a bad one fails (exit 2), located."""
+    if path is None:
+        return None
+    if engine is None:
+        fail("--intent needs --estate (segments are resolved against the estate)")
+    from netwarden.flows.segments import load_flow_intent
+    from netwarden.ingest import IngestError
+
+    try:
+        return load_flow_intent(path, engine)
+    except IngestError as exc:
+        fail(str(exc))
+
+
 def nothing_parseable(ingested: Ingested) -> bool:
     books = ingested.books
     return books.parsed[Unit.RECORD] == 0 and (books.seen[Unit.FILE] == 0
@@ -123,7 +141,7 @@ def _finish(ingested: Ingested) -> None:
 def analyze(
     logs: Logs,
     estate: EstateOption = None,
-    intent: Annotated[Path | None, typer.Option("--intent", help="Segmentation intent (YAML).")] = None,
+    intent: IntentOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
     baseline_until: Annotated[str | None, typer.Option(
@@ -146,17 +164,7 @@ def analyze(
     except ValueError as exc:
         fail(str(exc))
     engine = _engine(estate)
-    wanted = None
-    if intent is not None:
-        if engine is None:
-            fail("--intent needs --estate (segments are resolved against the estate)")
-        from netwarden.flows.segments import load_flow_intent
-        from netwarden.ingest import IngestError
-
-        try:
-            wanted = load_flow_intent(intent, engine)
-        except IngestError as exc:
-            fail(str(exc))
+    wanted = _intent(intent, engine)
     flows_store, ingested = _ingest(logs, store, threads)
     result = run(flows_store, ingested, window, Options(top=top, baseline_until=cut, sigmas=sigmas),
                  engine=engine, intent=wanted)
@@ -178,6 +186,9 @@ def analyze(
 def suggest(
     logs: Logs,
     estate: Annotated[list[Path], typer.Option("--estate", help="Estate files or directories.")],
+    intent: Annotated[Path | None, typer.Option(
+        "--intent", help="Segmentation intent (YAML): rules that admit an intended flow are "
+        "kept, and tighter rules still admit it.")] = None,
     since: SinceOption = None,
     until: UntilOption = None,
     format: Annotated[SuggestFormat, typer.Option("--format", help="Output format.")] = SuggestFormat.text,
@@ -186,18 +197,20 @@ def suggest(
     threads: ThreadsOption = None,
 ) -> None:
     """Per NSG: allow rules no flow used in the window, and tighter rules (the sources and
-    ports flows used) as an NSG JSON fragment and Terraform, with evidence counts."""
+    ports flows used) as an NSG JSON fragment and Terraform, with evidence counts; with
+    --intent, never one that closes an intended flow (such rules are kept, with the flow)."""
     from netwarden.flows.suggest import suggest as run
 
     window = _window(since, until)
     engine = _engine(estate)
     assert engine is not None
+    wanted = _intent(intent, engine)
     flows_store, ingested = _ingest(logs, store, threads)
-    result = run(flows_store, ingested, window, engine)
+    result = run(flows_store, ingested, window, engine, wanted.intent if wanted else None)
     if format is SuggestFormat.json:
         _write(json.dumps(result.to_json(), indent=2) + "\n", output)
     elif format is SuggestFormat.terraform:
-        _write("\n".join(n.terraform() for n in result.nsgs if n.proposals), output)
+        _write("\n".join(n.terraform() for n in result.nsgs if n.touched), output)
     else:
         from netwarden.flows.render import render_suggestions
 

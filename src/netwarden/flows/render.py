@@ -64,6 +64,10 @@ def render_analysis(data: dict[str, Any], console: Console) -> None:
 
 
 def render_suggestions(data: dict[str, Any], console: Console) -> None:
+    if data.get("intent"):
+        console.print(f"intent {data['intent']['file']}: {data['intent']['flows']} flows; no rule "
+                      "that admits one is proposed for removal or tightened to close it",
+                      markup=False)
     for nsg in data["nsgs"]:
         if not nsg["covered"]:
             console.print(f"{nsg['name']}: no flow in the window (no conclusion)", markup=False)
@@ -72,10 +76,15 @@ def render_suggestions(data: dict[str, Any], console: Console) -> None:
         for rule in nsg["unused_allow_rules"]:
             console.print(f"  unused allow rule {rule['name']} ({rule['direction']}, priority "
                           f"{rule['priority']})", markup=False)
+        for rule in nsg.get("kept_allow_rules", []):
+            console.print(f"  kept allow rule {rule['name']} ({rule['direction']}, priority "
+                          f"{rule['priority']}; {rule['why']}): {rule['reason']}", markup=False)
         for proposal in nsg["proposals"]:
             e = proposal["evidence"]
             console.print(f"  tighten {proposal['rule']}: {e['tuples']} allowed tuples from "
                           f"{e['sources']} sources", markup=False)
+            for note in e.get("intent", []):
+                console.print(f"    intent: {note['note']}", markup=False)
         if nsg["terraform"]:
             console.print(nsg["terraform"], markup=False, highlight=False)
     for entry in data["unattributed"]:

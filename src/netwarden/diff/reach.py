@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from netwarden.diff.resources import ResourceDelta, compare
-from netwarden.engine import Engine, Service
+from netwarden.engine import Engine
 from netwarden.engine.endpoints import Endpoint, of_resource, resolve
 from netwarden.engine.packets import PacketSet, PacketSpace
 from netwarden.engine.path import Hop
-from netwarden.engine.reach import ReachResult, as_sent
+from netwarden.engine.fanout import Fanout, Row
+from netwarden.engine.reach import as_sent
 from netwarden.model import ids
 from netwarden.model.compute import NetworkInterface
 from netwarden.model.estate import Estate
@@ -89,29 +90,47 @@ def _affected(delta: ResourceDelta, before: Estate, after: Estate) -> set[str] |
 
 def diff(before: Estate, after: Estate, space: PacketSpace | None = None, *,
          incremental: bool = True) -> DiffResult:
-    """Every endpoint pair's change; with ``incremental``, only the pairs the resource delta
-    can touch are recomputed (the others are unchanged by construction)."""
+    """Every endpoint pair's change, one walk per source group in each version; with
+    ``incremental``, only the pairs the resource delta can touch are walked (the others are
+    unchanged by construction)."""
     space = space or PacketSpace()
     old, new = Engine(before, space=space), Engine(after, space=space)
     delta = compare(before, after)
     result = DiffResult(delta)
-    old_groups, new_groups = _groups(old), _groups(new)
-    names = list(dict.fromkeys([*old_groups, *new_groups]))
+    old_fan, new_fan = Fanout(old, _groups(old)), Fanout(new, _groups(new))
+    names = list(dict.fromkeys([*old_fan.endpoints, *new_fan.endpoints]))
     affected = (_affected(delta, before, after) if delta else set()) if incremental else None
     for a in names:
         for b in names:
-            if a == b or (a in ("internet", "onprem") and b in ("internet", "onprem")):
-                continue
-            result.pairs_total += 1
-            if affected is not None and a not in affected and b not in affected:
-                continue
+            if _pairable(old_fan, new_fan, a, b):
+                result.pairs_total += 1
+    for a in names:
+        if affected is None or a in affected:
+            wanted = names
+        else:
+            wanted = [b for b in names if b in affected]
+        wanted = [b for b in wanted if _pairable(old_fan, new_fan, a, b)]
+        if not wanted:
+            continue
+        was = old_fan.row(a, wanted) if a in old_fan.endpoints else Row()
+        now = new_fan.row(a, wanted) if a in new_fan.endpoints else Row()
+        label_a = _label(a, old_fan.endpoints, new_fan.endpoints)
+        for b in wanted:
             result.pairs_recomputed += 1
-            was = _reach(old, old_groups.get(a), old_groups.get(b))
-            now = _reach(new, new_groups.get(a), new_groups.get(b))
-            label_a = _label(a, old_groups, new_groups)
-            label_b = _label(b, old_groups, new_groups)
-            _compare(result, label_a, label_b, was, now, delta, space)
+            _compare(result, label_a, _label(b, old_fan.endpoints, new_fan.endpoints),
+                     _cell(old_fan, was, a, b, space), _cell(new_fan, now, a, b, space),
+                     was, now, b, delta)
     return result
+
+
+def _pairable(old: Fanout, new: Fanout, a: str, b: str) -> bool:
+    return any(a in f.endpoints and b in f.endpoints and f.pairable(a, b) for f in (old, new))
+
+
+def _cell(fan: Fanout, row: Row, a: str, b: str, space: PacketSpace) -> PacketSet:
+    if a not in fan.endpoints or b not in fan.endpoints:
+        return space.none()
+    return row.allowed(b, space.none()) & fan.queried(a, b)
 
 
 def _label(key: str, *groups: dict[str, Endpoint]) -> str:
@@ -120,18 +139,6 @@ def _label(key: str, *groups: dict[str, Endpoint]) -> str:
             endpoint = group[key]
             return endpoint.resource.name if endpoint.resource is not None else endpoint.label
     return key
-
-
-def _reach(engine: Engine, a: Endpoint | None, b: Endpoint | None) -> ReachResult | None:
-    if a is None or b is None:
-        return None
-    return engine.reach(a, b, Service())
-
-
-def _arrived(result: ReachResult | None, space: PacketSpace) -> PacketSet:
-    if result is None:
-        return space.none()
-    return space.union(as_sent(o.branch) for o in result.arrived) & result.queried
 
 
 def _cause(hops: tuple[Hop, ...], delta: ResourceDelta) -> tuple[Hop, ...]:
@@ -143,22 +150,22 @@ def _cause(hops: tuple[Hop, ...], delta: ResourceDelta) -> tuple[Hop, ...]:
         ids.key(h.resource) in keys or ids.key(ids.parent_id(h.resource) or "") in tables))
 
 
-def _compare(result: DiffResult, a: str, b: str, was: ReachResult | None, now: ReachResult | None,
-             delta: ResourceDelta, space: PacketSpace) -> None:
-    before, after = _arrived(was, space), _arrived(now, space)
+def _compare(result: DiffResult, a: str, b: str, before: PacketSet, after: PacketSet,
+             was: Row, now: Row, key: str, delta: ResourceDelta) -> None:
     gained, lost = after - before, before - after
-    if gained and now is not None:
-        for outcome in now.arrived:
-            part = as_sent(outcome.branch) & gained
+    if gained:
+        for outcome, sent in now.arrivals.get(key, ()):
+            part = sent & gained
             if part:
                 hops = tuple(h.narrowed(part) for h in outcome.hops)
                 result.changes.append(Change("newly-allowed", a, b, part, hops, _cause(hops, delta)))
-    if lost and was is not None:
-        for outcome in was.arrived:
-            part = as_sent(outcome.branch) & lost
+    if lost:
+        for outcome, sent in was.arrivals.get(key, ()):
+            part = sent & lost
             if not part:
                 continue
-            blocker = next((o for o in (now.dropped if now else []) if as_sent(o.branch) & part), None)
+            blocker = next((o for o in now.outcomes if o.status != "arrived"
+                            and as_sent(o.branch) & part), None)
             blocked = tuple(h.narrowed(part) for h in blocker.hops) if blocker else ()
             hops = tuple(h.narrowed(part) for h in outcome.hops)
             result.changes.append(Change("newly-denied", a, b, part, hops,

@@ -197,6 +197,27 @@ class Topology:
     def holders_at(self, address: int) -> list[Holder]:
         return self._holder_at.get(address, [])
 
+    @cached_property
+    def _holders_by_subnet(self) -> dict[str, list[Holder]]:
+        index: dict[str, list[Holder]] = defaultdict(list)
+        for holder in self.holders:
+            index[ids.key(holder.subnet_id or "")].append(holder)
+        return index
+
+    def holders_in_subnet(self, subnet_id: str) -> list[Holder]:
+        return self._holders_by_subnet.get(ids.key(subnet_id), [])
+
+    @cached_property
+    def _holders_by_nic(self) -> dict[str, list[Holder]]:
+        index: dict[str, list[Holder]] = defaultdict(list)
+        for holder in self.holders:
+            if holder.nic is not None:
+                index[ids.key(holder.nic.id)].append(holder)
+        return index
+
+    def holders_of_nic(self, nic_id: str) -> list[Holder]:
+        return self._holders_by_nic.get(ids.key(nic_id), [])
+
     def holders_in_vnet(self, vnet_id: str) -> list[Holder]:
         return self._holders_by_vnet.get(ids.key(vnet_id), [])
 

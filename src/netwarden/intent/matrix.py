@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 
 from netwarden.engine import Engine, Service
 from netwarden.engine.endpoints import Endpoint, of_resource, resolve
+from netwarden.engine.fanout import Fanout
 from netwarden.engine.packets import PacketSet
 from netwarden.engine.reach import as_sent
 from netwarden.intent.model import Intent
 from netwarden.intent.resolve import resolve_segments
 from netwarden.intent.verify import flow_space
 
-BY = ("subnet", "vnet", "segment")
+BY = ("subnet", "vnet", "segment", "workload")
 
 
 @dataclass
@@ -76,40 +77,28 @@ def matrix(engine: Engine, by: str = "subnet", intent: Intent | None = None) -> 
     credited to the destination groups it reaches (by target and address)."""
     if by not in BY:
         raise ValueError(f"--by {by!r}: expected one of {', '.join(BY)}")
+    if by == "workload":      # Kubernetes workloads: the policies' own fast path
+        from netwarden.k8s.matrix import workload_matrix
+
+        return workload_matrix(engine)
     endpoints = groups(engine, by, intent)
     labels = list(endpoints)
     result = Matrix(by, labels)
     space = engine.space
-    src_sets = {label: engine.addresses_of(e, "src") for label, e in endpoints.items()}
-    dst_sets = {label: engine.addresses_of(e, "dst") for label, e in endpoints.items()}
-    by_target: dict[str, list[str]] = {}
-    for label, endpoint in endpoints.items():
-        for target in endpoint.target_ids:
-            by_target.setdefault(target, []).append(label)
-    everywhere = space.union(dst_sets[b] for b in labels if endpoints[b].kind != "internet")
+    fanout = Fanout(engine, endpoints)
     for a in labels:
-        source = endpoints[a]
-        reachable = everywhere if source.kind == "internet" else \
-            space.union(dst_sets[b] for b in labels if b != a)
-        allowed: dict[str, PacketSet] = {}
-        for outcome in engine.walk(source, src_sets[a] & reachable):
-            if outcome.status != "arrived":
-                continue
-            sent = as_sent(outcome.branch) & src_sets[a]
-            for b in {b for t in outcome.targets for b in by_target.get(t.lower(), ())}:
-                if b != a and (part := sent & dst_sets[b]):
-                    allowed[b] = allowed.get(b, space.none()) | part
+        row = fanout.row(a)
         for b in labels:
-            if b == a or (source.kind == "internet" and endpoints[b].kind == "internet"):
+            if not fanout.pairable(a, b):
                 continue
-            queried = src_sets[a] & dst_sets[b]
+            queried = fanout.queried(a, b)
             intended = None
             if intent is not None and by == "segment":
                 intended = space.none()
                 for flow in intent.flows:
                     if flow.source == a and flow.destination == b:
-                        intended |= flow_space(engine, flow, source, endpoints[b])
-            result.cells[(a, b)] = Cell(a, b, allowed.get(b, space.none()) & queried, queried, intended)
+                        intended |= flow_space(engine, flow, endpoints[a], endpoints[b])
+            result.cells[(a, b)] = Cell(a, b, row.allowed(b, space.none()) & queried, queried, intended)
     return result
 
 

@@ -68,15 +68,19 @@ InputFormatOption = Annotated[InputFormat, typer.Option(
     "--input-format", help="Format of the estate files (default: detected per file).")]
 ParametersOption = Annotated[Optional[Path], typer.Option(
     "--parameters", help="ARM deployment parameters file for ARM template inputs.")]
+ClusterOption = Annotated[Optional[str], typer.Option(
+    "--cluster", metavar="NAME_OR_ID",
+    help="The AKS cluster (name or ID) that Kubernetes manifests outside clusters/<name>/ belong to.")]
 
 
 def load(paths: list[Path], input_format: InputFormat = InputFormat.auto,
-         parameters: Path | None = None) -> Estate:
+         parameters: Path | None = None, cluster: str | None = None) -> Estate:
     from netwarden.ingest.interface import LoadOptions
 
     try:
         return load_estate(paths, input_format=None if input_format is InputFormat.auto
-                           else input_format.value, options=LoadOptions(parameters=parameters))
+                           else input_format.value, options=LoadOptions(parameters=parameters),
+                           cluster=cluster)
     except IngestError as exc:
         if _state["debug"]:
             raise
@@ -112,9 +116,10 @@ def validate(
     format: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
     input_format: InputFormatOption = InputFormat.auto,
     parameters: ParametersOption = None,
+    cluster: ClusterOption = None,
 ) -> None:
     """Load an estate and report what it holds: counts per type, warnings, unknown types."""
-    loaded = load(estate, input_format, parameters)
+    loaded = load(estate, input_format, parameters, cluster)
     if format is TextOrJson.json:
         emit(inventory_json(loaded))
     else:
@@ -128,11 +133,12 @@ _PROTOCOLS = {"tcp": 6, "udp": 17, "icmp": 1, "esp": 50, "ah": 51, "any": None, 
 
 
 def _engine(estate: list[Path], service_tags: Path | None,
-            input_format: InputFormat = InputFormat.auto, parameters: Path | None = None) -> "Engine":
+            input_format: InputFormat = InputFormat.auto, parameters: Path | None = None,
+            cluster: str | None = None) -> "Engine":
     from netwarden.engine import Engine
     from netwarden.ingest.servicetags import load_service_tags
 
-    loaded = load(estate, input_format, parameters)
+    loaded = load(estate, input_format, parameters, cluster)
     try:
         tags = load_service_tags(service_tags) if service_tags else None
     except IngestError as exc:
@@ -173,11 +179,12 @@ def reach(
     service_tags: ServiceTagsOption = None,
     input_format: InputFormatOption = InputFormat.auto,
     parameters: ParametersOption = None,
+    cluster: ClusterOption = None,
 ) -> None:
     """Every packet from SRC that arrives at DST, with the paths and deciding rules."""
     from netwarden.engine import EndpointError, Service
 
-    engine = _engine(estate, service_tags, input_format, parameters)
+    engine = _engine(estate, service_tags, input_format, parameters, cluster)
     service = Service(_protocol(protocol), _ports(port))
     if service.ports is not None and service.protocol not in (6, 17, None, 132):
         fail("--port applies to tcp or udp (or any)")
@@ -203,6 +210,7 @@ def trace(
     service_tags: ServiceTagsOption = None,
     input_format: InputFormatOption = InputFormat.auto,
     parameters: ParametersOption = None,
+    cluster: ClusterOption = None,
 ) -> None:
     """One concrete packet, hop by hop: where it goes and which rule decides it."""
     import ipaddress
@@ -216,7 +224,7 @@ def trace(
         addresses = [int(ipaddress.IPv4Address(a.strip())) for a in (src, dst)]
     except ValueError as exc:
         fail(f"{exc}: --src and --dst take IPv4 addresses")
-    engine = _engine(estate, service_tags, input_format, parameters)
+    engine = _engine(estate, service_tags, input_format, parameters, cluster)
     try:
         result = engine.trace(Packet(addresses[0], addresses[1], number, src_port, dst_port))
     except EndpointError as exc:
@@ -254,6 +262,7 @@ def scan(
     service_tags: ServiceTagsOption = None,
     input_format: InputFormatOption = InputFormat.auto,
     parameters: ParametersOption = None,
+    cluster: ClusterOption = None,
 ) -> None:
     """Check the estate against the secure-connectivity guidance, with proof for each finding."""
     from netwarden.checks.base import Severity
@@ -266,7 +275,7 @@ def scan(
         known = load_baseline(baseline) if baseline else None
     except (ValueError, OSError) as exc:
         fail(str(exc))
-    engine = _engine(estate, service_tags, input_format, parameters)
+    engine = _engine(estate, service_tags, input_format, parameters, cluster)
     result = run_scan(engine.estate, engine, checks, known)
     if format is ScanFormat.text and output is None:
         render_scan(result, Console(highlight=False))
@@ -296,6 +305,7 @@ class MatrixBy(str, Enum):
     subnet = "subnet"
     vnet = "vnet"
     segment = "segment"
+    workload = "workload"
 
 
 def _intent(path: Path) -> "Intent":
@@ -316,13 +326,14 @@ def verify(
     service_tags: ServiceTagsOption = None,
     input_format: InputFormatOption = InputFormat.auto,
     parameters: ParametersOption = None,
+    cluster: ClusterOption = None,
 ) -> None:
     """Prove the network enforces the intent: excess, missing and bypassing flows."""
     from netwarden.intent.verify import verify as run_verify
     from netwarden.report.intent import render_verify, verify_json, verify_sarif
 
     wanted = _intent(intent)
-    engine = _engine(estate, service_tags, input_format, parameters)
+    engine = _engine(estate, service_tags, input_format, parameters, cluster)
     try:
         result = run_verify(engine, wanted)
     except IngestError as exc:
@@ -341,13 +352,14 @@ def verify(
 @app.command()
 def matrix(
     estate: EstatePaths,
-    by: Annotated[MatrixBy, typer.Option("--by", help="Group endpoints by subnet, VNet or intent segment.")] = MatrixBy.subnet,
+    by: Annotated[MatrixBy, typer.Option("--by", help="Group endpoints by subnet, VNet, intent segment or Kubernetes workload.")] = MatrixBy.subnet,
     intent: Annotated[Optional[Path], typer.Option("--intent", help="Mark cells intended / excess / missing.")] = None,
     format: Annotated[MatrixFormat, typer.Option("--format")] = MatrixFormat.text,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to FILE.")] = None,
     service_tags: ServiceTagsOption = None,
     input_format: InputFormatOption = InputFormat.auto,
     parameters: ParametersOption = None,
+    cluster: ClusterOption = None,
 ) -> None:
     """Who can reach whom, as a table of the protocols and ports that arrive."""
     from netwarden.intent.matrix import matrix as run_matrix
@@ -356,7 +368,7 @@ def matrix(
     wanted = _intent(intent) if intent else None
     if by is MatrixBy.segment and wanted is None:
         fail("--by segment needs --intent FILE")
-    engine = _engine(estate, service_tags, input_format, parameters)
+    engine = _engine(estate, service_tags, input_format, parameters, cluster)
     grouping = by.value if by is not MatrixBy.subnet or wanted is None else "segment"
     try:
         result = run_matrix(engine, grouping, wanted)
@@ -383,12 +395,14 @@ def diff(
     fail_on_new_exposure: Annotated[bool, typer.Option(
         "--fail-on-new-exposure", help="Exit 1 when anything becomes reachable from the internet.")] = False,
     parameters: ParametersOption = None,
+    cluster: ClusterOption = None,
 ) -> None:
     """What a change opens and closes: newly allowed and newly denied packets, with paths."""
     from netwarden.diff.reach import diff as run_diff
     from netwarden.report.diff import diff_json, render_diff
 
-    old, new = load([before], parameters=parameters), load([after], parameters=parameters)
+    old, new = load([before], parameters=parameters, cluster=cluster), \
+        load([after], parameters=parameters, cluster=cluster)
     result = run_diff(old, new)
     if format is TextOrJson.json:
         emit(diff_json(result), output)

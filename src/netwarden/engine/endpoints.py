@@ -21,17 +21,19 @@ class EndpointError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    kind: str                             # internet, onprem, holders, addresses, paas, public-ip
+    kind: str                             # internet, onprem, holders, addresses, paas, public-ip, pods
     label: str
     holders: tuple[Holder, ...] = ()      # address holders inside the estate
     prefixes: tuple[Prefix, ...] = ()     # private addresses (a subnet without NICs, a CIDR)
     subnet_ids: tuple[str, ...] = ()      # subnets the endpoint covers (arrivals there count)
     resource: Resource | None = None
     public_ips: tuple[PublicIp, ...] = ()
+    workloads: tuple[Resource, ...] = ()  # Kubernetes workloads whose pods these are (kind pods)
 
     @property
     def target_ids(self) -> frozenset[str]:
         found = {h.id.lower() for h in self.holders} | {s.lower() for s in self.subnet_ids}
+        found |= {w.id.lower() for w in self.workloads}
         if self.resource is not None:
             found.add(self.resource.id.lower())
         if self.kind in ("internet", "onprem"):
@@ -45,6 +47,8 @@ _RESOURCE_KINDS = (NetworkInterface, VirtualMachine, Subnet, VirtualNetwork, Pub
 
 def resolve(text: str, topology: Topology) -> Endpoint:
     lowered = text.strip().lower()
+    if lowered.startswith("k8s://") or ("/" in lowered and lowered[0] not in "/0123456789"):
+        return _pods(text, topology)
     if lowered == "internet":
         return Endpoint("internet", "internet")
     if lowered in ("onprem", "on-premises"):
@@ -55,6 +59,8 @@ def resolve(text: str, topology: Topology) -> Endpoint:
         try:
             net = ipaddress.ip_network(text.strip(), strict=False)
         except ValueError:
+            if "/" in text and _has_pods(topology):
+                return _pods(text, topology)      # a namespace whose name starts with a digit
             raise EndpointError(f"{text!r} is not an IP address or CIDR") from None
         return _addresses(Prefix.of_network(net), topology)
     estate = topology.estate
@@ -72,42 +78,52 @@ def resolve(text: str, topology: Topology) -> Endpoint:
 
 def of_resource(resource: Resource, topology: Topology) -> Endpoint:
     estate = topology.estate
-    holders = topology.holders
     if isinstance(resource, IpConfiguration):
         resource = estate.get(resource.nic_id, NetworkInterface) or resource
     if isinstance(resource, VirtualMachine):
-        nic_ids = {ids.key(n) for n in resource.nic_ids}
-        mine = tuple(h for h in holders if h.nic and ids.key(h.nic.id) in nic_ids)
+        mine = tuple(h for n in resource.nic_ids for h in topology.holders_of_nic(n))
         return Endpoint("holders", resource.name, mine, resource=resource,
                         public_ips=_pips(mine, topology))
     if isinstance(resource, NetworkInterface):
-        mine = tuple(h for h in holders if h.nic and ids.key(h.nic.id) == ids.key(resource.id))
+        mine = tuple(topology.holders_of_nic(resource.id))
         return Endpoint("holders", resource.name, mine, resource=resource,
                         public_ips=_pips(mine, topology))
     if isinstance(resource, Subnet):
-        mine = tuple(h for h in holders if ids.key(h.subnet_id or "") == ids.key(resource.id))
+        mine = tuple(topology.holders_in_subnet(resource.id))
         return Endpoint("holders", resource.name, mine, resource.address_prefixes, (resource.id,),
                         resource, _pips(mine, topology))
     if isinstance(resource, VirtualNetwork):
         subnets = estate.subnets_of(resource)
-        keys = {ids.key(s.id) for s in subnets}
-        mine = tuple(h for h in holders if ids.key(h.subnet_id or "") in keys)
+        mine = tuple(h for s in subnets for h in topology.holders_in_subnet(s.id))
         return Endpoint("holders", resource.name, mine, topology.vnet_space(resource.id),
                         tuple(s.id for s in subnets), resource, _pips(mine, topology))
     if isinstance(resource, PublicIp):
         return Endpoint("public-ip", resource.name, resource=resource, public_ips=(resource,))
     if isinstance(resource, PrivateEndpoint):
         nic_ids = {ids.key(n) for n in resource.nic_ids}
-        mine = tuple(h for h in holders if (h.nic and ids.key(h.nic.id) in nic_ids)
+        mine = tuple(h for h in topology.holders if (h.nic and ids.key(h.nic.id) in nic_ids)
                      or ids.key(h.id) == ids.key(resource.id))
         return Endpoint("holders", resource.name, mine, resource=resource)
     if isinstance(resource, PaasService):
         endpoints = [estate.get(e, PrivateEndpoint) for e in resource.private_endpoint_ids]
         nic_ids = {ids.key(n) for e in endpoints if e for n in e.nic_ids}
-        mine = tuple(h for h in holders if (h.nic and ids.key(h.nic.id) in nic_ids)
+        mine = tuple(h for h in topology.holders if (h.nic and ids.key(h.nic.id) in nic_ids)
                      or any(e and ids.key(h.id) == ids.key(e.id) for e in endpoints))
         return Endpoint("paas", resource.name, mine, resource=resource)
     raise EndpointError(f"{resource.name} ({resource.type}) is not an endpoint")
+
+
+def _pods(text: str, topology: Topology) -> Endpoint:
+    """Kubernetes pods: ``namespace/name`` and the other forms of netwarden.k8s.endpoints."""
+    from netwarden.k8s.endpoints import resolve_workloads
+
+    return resolve_workloads(text.strip(), topology.estate)
+
+
+def _has_pods(topology: Topology) -> bool:
+    from netwarden.k8s.model import KubeCluster
+
+    return bool(topology.estate.of(KubeCluster))
 
 
 def _addresses(prefix: Prefix, topology: Topology) -> Endpoint:

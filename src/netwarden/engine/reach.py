@@ -72,6 +72,7 @@ class Engine:
         self.topology = Topology(estate)
         self.addresses = AddressSets(self.space, self.topology, service_tags)
         self.walker = Walker(self.topology, self.addresses)
+        self.k8s = _pod_network(self)     # Kubernetes pods, when the estate has clusters
 
     def endpoint(self, text: str) -> Endpoint:
         return resolve(text, self.topology)
@@ -141,6 +142,14 @@ class Engine:
 
     def walk(self, source: Endpoint, queried: PacketSet, protocol: int | None = None) -> list[Outcome]:
         """Every outcome of the packets ``queried`` (as they would arrive) sent by ``source``."""
+        outcomes = self._walk(source, queried, protocol)
+        if self.k8s is not None:      # what arrives for pods passes their ingress policies
+            if source.kind in ("internet", "onprem"):
+                outcomes += self.k8s.enter(queried)
+            outcomes = self.k8s.receive(outcomes, self.k8s.workloads_in(queried))
+        return outcomes
+
+    def _walk(self, source: Endpoint, queried: PacketSet, protocol: int | None = None) -> list[Outcome]:
         w = self.walker
         if source.kind == "internet":
             entries = [(e.pip.address.first, e.pip.address.last)
@@ -159,6 +168,8 @@ class Engine:
         if source.kind in ("holders", "addresses"):
             return w.from_holders(list(source.holders), queried) + \
                 self._from_bare_prefixes(source, queried)
+        if source.kind == "pods" and self.k8s is not None:
+            return self.k8s.send(source.workloads, queried)  # type: ignore[arg-type]
         raise EndpointError(f"{source.label}: a {source.kind} cannot be a source; "
                             "name the NIC or VM behind it")
 
@@ -219,8 +230,13 @@ class Engine:
         packets = self.space.packet(packet)
         w, topo = self.walker, self.topology
         holders = [h for h in topo.holders_at(packet.src) if h.kind == "nic"]
+        pods = self.k8s.workloads_at(packet.src) if self.k8s is not None and not holders else []
         if holders:
             outcomes = w.from_holders(holders[:1], packets)
+        elif pods:
+            outcomes = self.k8s.send(pods[:1], packets)  # type: ignore[union-attr]
+        elif self.k8s is not None and (entered := self.k8s.enter(packets)):
+            outcomes = entered
         elif any(packet.src in p for p in topo.onprem_prefixes):
             outcomes = w.from_onprem(packets)
         elif is_public(packet.src) and not any(packet.src in p for p in topo.all_vnet_space()):
@@ -233,6 +249,8 @@ class Engine:
                                     f"the source {Prefix.parse(str(_ip(packet.src)))}")
             outcomes = []
             w.egress(Branch.start(packets), None, subnet, outcomes)
+        if self.k8s is not None:
+            outcomes = self.k8s.receive(outcomes, self.k8s.workloads_at(packet.dst)[:1])
         # a trace is of one packet to one address: arriving in a subnet where no NIC holds
         # the address is not arriving anywhere (reach counts it for subnet endpoints)
         outcomes = [o if not _unheld(o) else Outcome("dropped", o.branch, o.targets, o.notes)
@@ -245,6 +263,17 @@ class Engine:
         if outcome is None:
             outcome = next((o for o in outcomes if o.status == "dropped"), None)
         return TraceResult(packet, verdict, outcome, outcomes, sorted(self.addresses.unresolved))
+
+
+def _pod_network(engine: Engine):  # type: ignore[no-untyped-def]
+    """Kubernetes pods as endpoints (netwarden.k8s.network), when the estate has clusters."""
+    from netwarden.k8s.model import KubeCluster
+
+    if not engine.estate.of(KubeCluster):
+        return None
+    from netwarden.k8s.network import PodNetwork
+
+    return PodNetwork(engine)
 
 
 def _usable(prefix: Prefix) -> tuple[int, int]:

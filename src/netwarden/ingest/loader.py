@@ -15,6 +15,7 @@ from typing import Any, Iterable, Sequence
 from netwarden.ingest import jsonc
 from netwarden.ingest.build import build_estate
 from netwarden.ingest.interface import Adapter, IngestError, LoadOptions, RawResource
+from netwarden.k8s.documents import YAML_SUFFIXES, KNode, is_manifest, read_yaml
 from netwarden.model.estate import Diagnostic, Estate
 from netwarden.model.values import Location
 
@@ -36,6 +37,7 @@ def adapter(name: str) -> Adapter | None:
         raise
     return module.ADAPTER  # type: ignore[no-any-return]
 ESTATE_SUFFIXES = (".json", ".jsonc")
+MANIFEST_SUFFIXES = YAML_SUFFIXES      # Kubernetes manifests (netwarden.k8s)
 # Far beyond any real export (Azure resources nest a dozen levels); keeps every recursive
 # walk of a document (duplicate comparison, adapters) clear of Python's recursion limit.
 MAX_DEPTH = 100
@@ -48,7 +50,8 @@ def expand(paths: Iterable[str | Path]) -> list[Path]:
         path = Path(given)
         if path.is_dir():
             files.extend(sorted(p for p in path.rglob("*")
-                                if p.is_file() and p.suffix.lower() in ESTATE_SUFFIXES))
+                                if p.is_file() and p.suffix.lower() in
+                                (*ESTATE_SUFFIXES, *MANIFEST_SUFFIXES)))
         elif path.is_file():
             files.append(path)
         else:
@@ -109,6 +112,8 @@ def _depth_within(document: Any, limit: int) -> bool:
 
 def detect(document: Any) -> str | None:
     """The name of the format of a parsed document, or None."""
+    if is_manifest(document):
+        return "k8s"
     if isinstance(document, dict):
         schema = str(document.get("$schema", ""))
         if "deploymenttemplate" in schema.lower():   # also subscription/managementGroup/tenant
@@ -122,8 +127,10 @@ def detect(document: Any) -> str | None:
 
 
 def load_estate(paths: Sequence[str | Path], *, input_format: str | None = None,
-                options: LoadOptions | None = None) -> Estate:
+                options: LoadOptions | None = None, cluster: str | None = None) -> Estate:
     """Load and merge every input into one estate. Raises IngestError on invalid input.
+    Kubernetes manifests (YAML, or ``kubectl -o json``) join the estate's cluster named by
+    ``cluster`` (an AKS cluster's name or ID; see :mod:`netwarden.k8s.manifests`).
 
     Loading allocates millions of small objects that all live on; Python's cycle collector
     would scan them again and again (about a third of the time on large estates), so it is
@@ -131,21 +138,36 @@ def load_estate(paths: Sequence[str | Path], *, input_format: str | None = None,
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(paths, input_format, options or LoadOptions())
+        return _load(paths, input_format, options or LoadOptions(), cluster)
     finally:
         if enabled:
             gc.enable()
 
 
-def _load(paths: Sequence[str | Path], input_format: str | None, options: LoadOptions) -> Estate:
+def _load(paths: Sequence[str | Path], input_format: str | None, options: LoadOptions,
+          cluster: str | None = None) -> Estate:
     raws: list[RawResource] = []
     diagnostics: list[Diagnostic] = []
+    manifests: list[KNode] = []
     files = expand(paths)
     explicit = {str(Path(p)) for p in paths if Path(p).is_file()}
     for path in files:
-        document = read_json(path)
         location = Location(str(path))
+        if path.suffix.lower() in MANIFEST_SUFFIXES:
+            documents = read_yaml(path)
+            if documents and any(is_manifest(d.value) for d in documents):
+                manifests.extend(documents)
+            elif str(path) in explicit:
+                raise IngestError(location, "not a Kubernetes manifest (apiVersion and kind expected)")
+            else:
+                diagnostics.append(Diagnostic("skipped-file", "skipped: YAML that is not a "
+                                              "Kubernetes manifest", location))
+            continue
+        document = read_json(path)
         name = input_format or detect(document)
+        if name == "k8s":
+            manifests.append(KNode(document, str(path)))
+            continue
         reader = adapter(name or "")
         if reader is None:
             what = _DESCRIPTIONS.get(name or "", "")
@@ -157,8 +179,13 @@ def _load(paths: Sequence[str | Path], input_format: str | None, options: LoadOp
             continue
         raws.extend(reader.resources(document, location, options))
     try:
-        return build_estate(raws, diagnostics=[*diagnostics, *options.warnings],
-                            sources=[str(p) for p in files])
+        estate = build_estate(raws, diagnostics=[*diagnostics, *options.warnings],
+                              sources=[str(p) for p in files])
     except RecursionError:
         raise IngestError(Location(str(files[-1]) if files else "<input>"),
                           f"JSON nested too deeply (over {MAX_DEPTH} levels)") from None
+    if manifests:
+        from netwarden.k8s.manifests import attach
+
+        estate = attach(estate, manifests, cluster)
+    return estate

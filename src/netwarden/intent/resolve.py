@@ -48,9 +48,16 @@ def segment_endpoint(engine: Engine, segment: Segment) -> Endpoint:
         return resolve(segment.name, engine.topology) if segment.name == "internet" or \
             engine.topology.onprem_prefixes else Endpoint("onprem", "onprem")
     if segment.k8s:
-        raise IngestError(segment.location or Location("<intent>"),
-                          f"segment {segment.name!r}: Kubernetes selectors need Kubernetes "
-                          "manifests, which this version does not read yet")
+        if segment.subnets or segment.vnets or segment.cidrs or segment.asgs or segment.tags:
+            raise IngestError(segment.location or Location("<intent>"),
+                              f"segment {segment.name!r}: a k8s selector selects pods; put "
+                              "Azure selectors in a segment of their own")
+        from netwarden.k8s.endpoints import segment_pods
+
+        try:
+            return segment_pods(engine.estate, segment.name, segment.k8s)
+        except EndpointError as exc:
+            raise IngestError(segment.location or Location("<intent>"), str(exc)) from None
     parts: list[Endpoint] = []
     for text in segment.subnets:
         parts += _named(engine, text, Subnet, segment)

@@ -1,0 +1,1 @@
+"""Checks of the Kubernetes area: NetworkPolicies inside the clusters (east-west)."""

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from netwarden.checks.base import Area, Check, Evidence, Finding, Severity
+from netwarden.checks.context import ScanContext
+from netwarden.checks.k8s._common import REFERENCES, clusters, default_deny, namespaces, open_workloads
+
+
+class NamespaceWithoutDefaultDeny(Check):
+    """Finds every namespace with pods (the platform's kube-* namespaces aside) where no
+    NetworkPolicy selects every pod (an empty podSelector) with policyType Ingress. There,
+    any pod that no other policy selects accepts traffic from every pod of the cluster and
+    every address outside it, and each new workload starts open. The finding lists the
+    workloads that are open now."""
+
+    id = "K8S001"
+    name = "namespace-without-default-deny"
+    title = "Namespace without a default-deny ingress NetworkPolicy"
+    severity = Severity.MEDIUM
+    area = Area.K8S
+    rationale = ("The guidance asks for Kubernetes network policies that start from default "
+                 "deny: pods are non-isolated until a policy selects them, so without a "
+                 "namespace-wide deny every pod not named by a policy (and every workload added "
+                 "later) can be reached by any compromised pod — lateral movement inside the cluster.")
+    remediation = ("Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ingress]` (and no "
+                   "ingress rules) to the namespace, then allow the flows each workload needs with "
+                   "policies that select it.")
+    references = REFERENCES
+
+    def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        for cc in clusters(ctx):
+            for namespace in namespaces(ctx, cc):
+                if default_deny(cc, namespace.name, "ingress"):
+                    continue
+                open_ = open_workloads(cc, namespace.name, "ingress")
+                state = (f"{len(open_)} workload(s) accept any ingress now: "
+                         + ", ".join(w.qualified for w in open_)) if open_ else \
+                    "every current workload is selected by a policy, but new ones start open"
+                yield self.finding(namespace, f"namespace {namespace.name} of {cc.cluster.name} has no "
+                                              f"default-deny ingress policy; {state}",
+                                   Evidence(facts=(state,)))

@@ -240,6 +240,7 @@ class ScanFormat(str, Enum):
     text = "text"
     json = "json"
     sarif = "sarif"
+    html = "html"       # a self-contained report file: -o FILE, default report.html
 
 
 class FailOn(str, Enum):
@@ -283,6 +284,10 @@ def scan(
         console = Console(record=True, width=120, file=open("/dev/null", "w"))
         render_scan(result, console)
         output.write_text(console.export_text(), encoding="utf-8")
+    elif format is ScanFormat.html:
+        from netwarden.report.html import scan_report, write_report
+
+        write_report(scan_report(result, engine, sources=estate), output)
     else:
         emit(scan_json(result) if format is ScanFormat.json else scan_sarif(result), output)
     threshold = None if fail_on is FailOn.never else Severity.parse(fail_on.value)
@@ -293,6 +298,7 @@ class VerifyFormat(str, Enum):
     text = "text"
     json = "json"
     sarif = "sarif"
+    html = "html"       # a self-contained report file: -o FILE, default report.html
 
 
 class MatrixFormat(str, Enum):
@@ -344,6 +350,10 @@ def verify(
         console = Console(record=True, width=120, file=open("/dev/null", "w"))
         render_verify(result, console)
         output.write_text(console.export_text(), encoding="utf-8")
+    elif format is VerifyFormat.html:
+        from netwarden.report.html import verify_report, write_report
+
+        write_report(verify_report(result, engine, sources=estate), output)
     else:
         emit(verify_json(result) if format is VerifyFormat.json else verify_sarif(result), output)
     raise typer.Exit(EXIT_OK if result.clean else EXIT_FINDINGS)
@@ -386,11 +396,17 @@ def matrix(
         render_matrix(result, Console(highlight=False, width=max(120, 22 * (len(result.groups) + 1))))
 
 
+class DiffFormat(str, Enum):
+    text = "text"
+    json = "json"
+    html = "html"       # a self-contained report file: -o FILE, default report.html
+
+
 @app.command()
 def diff(
     before: Annotated[Path, typer.Argument(help="The estate before (file or directory).", show_default=False)],
     after: Annotated[Path, typer.Argument(help="The estate after (any supported format).", show_default=False)],
-    format: Annotated[TextOrJson, typer.Option("--format")] = TextOrJson.text,
+    format: Annotated[DiffFormat, typer.Option("--format")] = DiffFormat.text,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to FILE.")] = None,
     fail_on_new_exposure: Annotated[bool, typer.Option(
         "--fail-on-new-exposure", help="Exit 1 when anything becomes reachable from the internet.")] = False,
@@ -404,8 +420,12 @@ def diff(
     old, new = load([before], parameters=parameters, cluster=cluster), \
         load([after], parameters=parameters, cluster=cluster)
     result = run_diff(old, new)
-    if format is TextOrJson.json:
+    if format is DiffFormat.json:
         emit(diff_json(result), output)
+    elif format is DiffFormat.html:
+        from netwarden.report.html import diff_report, write_report
+
+        write_report(diff_report(result, old, new, sources=[before, after]), output)
     else:
         render_diff(result, Console(highlight=False))
     raise typer.Exit(EXIT_FINDINGS if fail_on_new_exposure and result.new_internet_exposure else EXIT_OK)

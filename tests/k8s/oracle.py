@@ -45,9 +45,7 @@ class Cluster:
         src_pod, dst_pod = self.by_address.get(src), self.by_address.get(dst)
         if src_pod is not None and not self._side(src_pod, "Egress", dst, dst_pod, protocol, port):
             return False
-        if dst_pod is not None and not self._side(dst_pod, "Ingress", src, src_pod, protocol, port):
-            return False
-        return True
+        return dst_pod is None or self._side(dst_pod, "Ingress", src, src_pod, protocol, port)
 
     def _side(self, pod: Pod, kind: str, peer_address: int, peer_pod: Pod | None,
               protocol: int, port: int) -> bool:

@@ -64,7 +64,7 @@ port = st.one_of(
 
 
 def rule(peers_key: str) -> st.SearchStrategy[dict[str, Any]]:
-    maybe = lambda inner: st.one_of(st.none(), st.just([]), st.lists(inner, min_size=1, max_size=2))  # noqa: E731
+    maybe = lambda inner: st.one_of(st.none(), st.just([]), st.lists(inner, min_size=1, max_size=2))
     return st.builds(lambda peers, ports: {**({peers_key: peers} if peers is not None else {}),
                                            **({"ports": ports} if ports is not None else {})},
                      maybe(peer), maybe(port))

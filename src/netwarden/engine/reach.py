@@ -146,7 +146,7 @@ class Engine:
         if self.k8s is not None:      # what arrives for pods passes their ingress policies
             if source.kind in ("internet", "onprem"):
                 outcomes += self.k8s.enter(queried)
-            outcomes = self.k8s.receive(outcomes, self.k8s.workloads_in(queried))
+            outcomes = self.k8s.receive(outcomes)
         return outcomes
 
     def _walk(self, source: Endpoint, queried: PacketSet, protocol: int | None = None) -> list[Outcome]:
@@ -250,7 +250,7 @@ class Engine:
             outcomes = []
             w.egress(Branch.start(packets), None, subnet, outcomes)
         if self.k8s is not None:
-            outcomes = self.k8s.receive(outcomes, self.k8s.workloads_at(packet.dst)[:1])
+            outcomes = self.k8s.receive(outcomes)
         # a trace is of one packet to one address: arriving in a subnet where no NIC holds
         # the address is not arriving anywhere (reach counts it for subnet endpoints)
         outcomes = [o if not _unheld(o) else Outcome("dropped", o.branch, o.targets, o.notes)

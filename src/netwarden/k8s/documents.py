@@ -7,8 +7,9 @@ values (``kubectl get -o json``) are located by their path.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -25,10 +26,14 @@ class _Marked(dict):  # type: ignore[type-arg]
     """A mapping with the mark of each value (and of the mapping itself)."""
 
     __slots__ = ("mark", "marks")
+    mark: Any
+    marks: dict[str, Any]
 
 
 class _MarkedList(list):  # type: ignore[type-arg]
     __slots__ = ("mark", "marks")
+    mark: Any
+    marks: list[Any]
 
 
 class _Loader(_Base):  # type: ignore[misc]
@@ -73,11 +78,14 @@ def _located_yaml(mark: Any, message: str) -> _YamlProblem:
     return _YamlProblem(mark, message)
 
 
+_Str = str   # KNode.str() shadows the name inside the class
+
+
 class KNode:
     """A value of a manifest and where it is. Navigation never raises for absent members
     (a KNode of None); type checks raise located :class:`IngestError`."""
 
-    __slots__ = ("value", "file", "path", "mark")
+    __slots__ = ("file", "mark", "path", "value")
 
     def __init__(self, value: Any, file: str, path: str = "", mark: Any = None) -> None:
         self.value, self.file, self.path, self.mark = value, file, path, mark
@@ -146,7 +154,7 @@ class KNode:
             raise self.error(f"expected a string, found {_kind(value)}")
         return value
 
-    def required_str(self) -> str:
+    def required_str(self) -> _Str:
         text = self.str()
         if not text:
             raise self.error("is required")
@@ -170,7 +178,7 @@ class KNode:
             raise self.error(f"expected true or false, found {_kind(value)}")
         return value
 
-    def string_map(self) -> dict[str, str]:
+    def string_map(self) -> dict[_Str, _Str]:
         """A map of strings (labels, selectors). Kubernetes rejects non-string values
         (``version: 1`` must be quoted), and so does this."""
         found: dict[str, str] = {}
@@ -244,4 +252,4 @@ def is_manifest(document: Any) -> bool:
         and "id" not in document and "properties" not in document
 
 
-__all__ = ["KNode", "YAML_SUFFIXES", "is_manifest", "read_yaml"]
+__all__ = ["YAML_SUFFIXES", "KNode", "is_manifest", "read_yaml"]

@@ -6,7 +6,7 @@ the pods it selects), ``namespace/kind/name``, ``cluster/namespace/name``,
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from netwarden.engine.endpoints import Endpoint, EndpointError
 from netwarden.k8s.model import PLURALS, KubeCluster, KubeService, Namespace, Workload

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from netwarden.ingest.interface import IngestError
 from netwarden.k8s.documents import KNode
@@ -420,11 +421,11 @@ class _Cluster:
         egress = tuple(_rule(item, "to") for item in spec.get("egress").items())
         types: list[str] = []
         for item in spec.get("policyTypes").items():
-            value = item.str()
-            if value not in ("Ingress", "Egress"):
-                raise item.error(f"policyTypes: {value!r} is neither 'Ingress' nor 'Egress'")
-            if value not in types:
-                types.append(value)
+            written = item.str() or ""
+            if written not in ("Ingress", "Egress"):
+                raise item.error(f"policyTypes: {written!r} is neither 'Ingress' nor 'Egress'")
+            if written not in types:
+                types.append(written)
         defaulted = not types
         if defaulted:
             # every policy affects ingress; egress only when it has egress rules
@@ -622,7 +623,7 @@ def _addresses(ranges: list[tuple[int, int]], taken: set[int]) -> Iterator[int]:
 def _compress(addresses: list[int]) -> tuple[Prefix, ...]:
     out: list[Prefix] = []
     start = prev = None
-    for address in addresses + [None]:  # type: ignore[list-item]
+    for address in [*addresses, None]:
         if start is not None and address == prev + 1:  # type: ignore[operator]
             prev = address
             continue
@@ -639,4 +640,4 @@ def _range(lo: int, hi: int) -> Prefix:
     return Prefix(str(a) if lo == hi else f"{a}-{b}", lo, hi)
 
 
-__all__ = ["DEFAULT_POD_CIDR", "KubeLoad", "STANDALONE", "attach", "load_manifests"]
+__all__ = ["DEFAULT_POD_CIDR", "STANDALONE", "KubeLoad", "attach", "load_manifests"]

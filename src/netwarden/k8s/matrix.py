@@ -14,10 +14,11 @@ a workload's pods talking to each other are the diagonal.
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from netwarden.engine.packets import PacketSet
 from netwarden.engine.path import Branch, Outcome
+from netwarden.k8s.model import Workload
 from netwarden.k8s.policy import CompiledCluster, intervals
 from netwarden.model import ids
 
@@ -35,23 +36,27 @@ def workload_matrix(engine: Engine) -> Matrix:
     clusters = network.all_compiled()
     names = Counter(w.qualified for cc in clusters for w in cc.workloads)
 
-    def label(cc: CompiledCluster, i: int) -> str:
-        w = cc.workloads[i]
+    def label(w: Workload) -> str:
         if names[w.qualified] == 1:
             return w.qualified
         return f"{ids.name_from_id(w.cluster)}/{w.namespace}/{w.kind.lower()}/{w.name}"
 
-    groups = [label(cc, i) for cc in clusters for i in range(len(cc.workloads))]
+    groups = [label(w) for cc in clusters for w in cc.workloads]
     result = Matrix("workload", groups)
     for cc in clusters:
-        for (a, b), allowed in connectivity(engine, cc).items():
-            queried = cc.addr("src", (a,)) & cc.addr("dst", (b,))
-            result.cells[(label(cc, a), label(cc, b))] = Cell(label(cc, a), label(cc, b), allowed, queried)
+        labels = [label(w) for w in cc.workloads]
+        src = [cc.addr("src", (i,)) for i in range(len(labels))]
+        dst = [cc.addr("dst", (i,)) for i in range(len(labels))]
+        for (a, b), (allowed, queried) in connectivity(engine, cc, with_queried=True).items():
+            if queried is None:
+                queried = src[a] & dst[b]
+            result.cells[(labels[a], labels[b])] = Cell(labels[a], labels[b], allowed, queried)
     return result
 
 
-def connectivity(engine: Engine, cc: CompiledCluster) -> dict[tuple[int, int], PacketSet]:
-    """Every pair of workloads (indices) whose pods can exchange packets, and those packets."""
+def connectivity(engine: Engine, cc: CompiledCluster, with_queried: bool = False) -> dict[tuple[int, int], Any]:
+    """Every pair of workloads (indices) whose pods can exchange packets, and those packets
+    (with ``with_queried``: and the pair's whole packet set where it came for free, else None)."""
     n = len(cc.workloads)
     if not n:
         return {}
@@ -61,16 +66,19 @@ def connectivity(engine: Engine, cc: CompiledCluster) -> dict[tuple[int, int], P
     pods_dst, pods_src = cc.pods("dst"), cc.pods("src")
     reached = [_hit(cc, out[a] & pods_dst, "dst") for a in range(n)]
     admitted = [_hit(cc, into[b] & pods_src, "src") for b in range(n)]
-    cells: dict[tuple[int, int], PacketSet] = {}
+    cells: dict[tuple[int, int], Any] = {}
+    src = [cc.addr("src", (i,)) for i in range(n)]
+    dst = [cc.addr("dst", (i,)) for i in range(n)]
     for a in range(n):
+        open_out = out[a] is src[a]                 # not isolated for egress
         for b in sorted(reached[a]):
             if a not in admitted[b]:
                 continue
-            allowed = out[a] & into[b]
-            if underlay is not None:
-                allowed &= underlay
+            base = out[a] & into[b]
+            queried = base if open_out and into[b] is dst[b] else None   # both open: everything
+            allowed = base & underlay if underlay is not None else base
             if allowed:
-                cells[(a, b)] = allowed
+                cells[(a, b)] = (allowed, queried) if with_queried else allowed
     return cells
 
 

@@ -12,9 +12,9 @@ IDs mirror the API paths: ``k8s://<cluster>``, ``k8s://<cluster>/namespaces/<ns>
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 from netwarden.model.base import Resource
 from netwarden.model.values import Location, Prefix
@@ -294,7 +294,27 @@ class NetworkPolicy(Resource):
 
 KUBE_TYPES = (KubeCluster, Namespace, Workload, KubeService, NetworkPolicy)
 
-__all__ = ["ALL", "ContainerPort", "IpBlock", "K8sLocation", "KUBE_TYPES", "KubeCluster",
-           "KubeService", "LabelSelector", "NAME_LABEL", "Namespace", "NetworkPolicy", "Peer",
-           "PolicyPort", "PolicyRule", "PROTOCOLS", "Requirement", "ServicePort", "Workload",
-           "WORKLOAD_KINDS", "cluster_id", "namespace_id", "object_id"]
+__all__ = [
+    "ALL",
+    "KUBE_TYPES",
+    "NAME_LABEL",
+    "PROTOCOLS",
+    "WORKLOAD_KINDS",
+    "ContainerPort",
+    "IpBlock",
+    "K8sLocation",
+    "KubeCluster",
+    "KubeService",
+    "LabelSelector",
+    "Namespace",
+    "NetworkPolicy",
+    "Peer",
+    "PolicyPort",
+    "PolicyRule",
+    "Requirement",
+    "ServicePort",
+    "Workload",
+    "cluster_id",
+    "namespace_id",
+    "object_id",
+]

@@ -10,10 +10,11 @@ Every policy verdict is a hop with the policies that decide it, like an NSG's.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
-from netwarden.engine.packets import PacketSet
+from netwarden.engine.packets import Field, PacketSet
 from netwarden.engine.path import Branch, Hop, Outcome
 from netwarden.k8s.model import KubeCluster, Namespace, NetworkPolicy, Workload
 from netwarden.k8s.policy import CompiledCluster, Direction, intervals
@@ -69,23 +70,13 @@ class PodNetwork:
             found += [cc.workloads[i] for i in cc.workloads_at(address, address)]
         return found
 
-    def workloads_in(self, packets: PacketSet) -> list[Workload]:
-        """Workloads with a pod among the destinations of ``packets``."""
-        found: list[Workload] = []
-        for cc in self.all_compiled():
-            mine = packets & cc.pods("dst")
-            if mine:
-                hit = sorted({i for lo, hi in intervals(mine, "dst") for i in cc.workloads_at(lo, hi)})
-                found += [cc.workloads[i] for i in hit]
-        return found
-
-    def _group(self, workloads: Iterable[Workload]) -> dict[str, list[int]]:
-        groups: dict[str, list[int]] = defaultdict(list)
+    def _group(self, workloads: Iterable[Workload]) -> dict[str, list[int] | None]:
+        groups: dict[str, list[int] | None] = defaultdict(list)
         for workload in workloads:
             cc = self.compiled(workload.cluster)
             i = cc.index.get(workload.id.lower())
             if i is not None:
-                groups[ids.key(workload.cluster)].append(i)
+                groups[ids.key(workload.cluster)].append(i)  # type: ignore[union-attr]
         return groups
 
     # -- the walk ----------------------------------------------------------------------------------
@@ -94,6 +85,7 @@ class PodNetwork:
         """Packets sent by the pods of ``workloads`` (their addresses as sources)."""
         out: list[Outcome] = []
         for cluster_key, indices in self._group(workloads).items():
+            assert indices is not None
             cc = self.compiled(cluster_key)
             sent = packets & cc.addr("src", indices)
             if not sent:
@@ -121,12 +113,12 @@ class PodNetwork:
                     (cluster.id,)))
         return out
 
-    def receive(self, outcomes: list[Outcome], workloads: Iterable[Workload]) -> list[Outcome]:
-        """Arrivals at the pod network or the node subnet that are addressed to the pods of
-        ``workloads`` continue through those pods' ingress policies."""
-        groups = self._group(workloads)
-        if not groups:
-            return outcomes
+    def receive(self, outcomes: list[Outcome], workloads: Iterable[Workload] | None = None) -> list[Outcome]:
+        """Arrivals at the pod network or the node subnet that are addressed to pods (of
+        ``workloads``; default: any) continue through those pods' ingress policies. The
+        packets are taken as they arrive, after any NAT on the way."""
+        groups = self._group(workloads) if workloads is not None else \
+            {k: None for k in self.clusters}
         result: list[Outcome] = []
         for outcome in outcomes:
             if outcome.status != "arrived":
@@ -134,9 +126,13 @@ class PodNetwork:
                 continue
             remaining = outcome.branch
             targets = {t.lower() for t in outcome.targets}
-            for cluster_key, indices in groups.items():
+            for cluster_key, chosen in groups.items():
                 cc = self.compiled(cluster_key)
                 if not self._lands(cc.cluster, targets):
+                    continue
+                indices = chosen if chosen is not None else _hit(
+                    cc, remaining.packets & cc.pods("dst"), "dst", list(range(len(cc.workloads))))
+                if not indices:
                     continue
                 here = cc.addr("dst", indices)
                 if not remaining.packets & here:
@@ -196,7 +192,7 @@ class PodNetwork:
         passed = self._policy(cc, branch, "ingress", indices, out)
         if passed is None:
             return
-        hit = [i for i in indices if passed.packets & cc.addr("dst", (i,))]
+        hit = _hit(cc, passed.packets, "dst", indices)
         if not hit:
             return
         first = cc.workloads[hit[0]]
@@ -211,8 +207,8 @@ class PodNetwork:
         """The NetworkPolicies of ``indices`` (the sources for egress, the destinations for
         ingress): denied packets become a dropped outcome naming the isolating policies."""
         kind = f"k8s-{direction}"
-        field = "src" if direction == "egress" else "dst"
-        involved = [i for i in indices if branch.packets & cc.addr(field, (i,))]
+        field: Field = "src" if direction == "egress" else "dst"
+        involved = _hit(cc, branch.packets & cc.addr(field, indices), field, indices)
         if not involved:
             return branch
         first = cc.workloads[involved[0]]
@@ -221,7 +217,7 @@ class PodNetwork:
         verdict = cc.verdict(direction, involved)
         denied = branch.packets - verdict
         if denied:
-            blocked = [i for i in involved if denied & cc.addr(field, (i,))]
+            blocked = _hit(cc, denied, field, involved)
             isolators = ", ".join(p.qualified for p in cc.isolators(direction, blocked))
             out.append(Outcome("dropped", branch.restrict(denied).then(Hop(
                 kind, resource, name, "deny", "default deny",
@@ -242,6 +238,15 @@ class PodNetwork:
         return branch.restrict(verdict).then(Hop(
             kind, resource, name, "allow", ", ".join(labels), detail,
             decisions=tuple((label, part) for label, _, part in decisions)))
+
+
+def _hit(cc: CompiledCluster, packets: PacketSet, field: Field, among: list[int]) -> list[int]:
+    """The workloads of ``among`` with a pod address in ``field`` of ``packets``."""
+    if not packets:
+        return []
+    wanted = set(among)
+    found = {i for lo, hi in intervals(packets, field) for i in cc.workloads_at(lo, hi)}
+    return [i for i in among if i in found and i in wanted]
 
 
 def _unheld_stripped(branch: Branch) -> Branch:

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from typing import Iterable, Literal
+from collections.abc import Iterable
+from typing import Literal
 
 from netwarden.engine.packets import Field, PacketSet, PacketSpace
 from netwarden.k8s.model import (
@@ -197,7 +198,7 @@ class CompiledCluster:
         found = []
         at = max(bisect.bisect_right(self._starts, lo) - 1, 0)
         while at < len(self._spans) and self._spans[at][0] <= hi:
-            s_lo, s_hi, i = self._spans[at]
+            _, s_hi, i = self._spans[at]
             if s_hi >= lo and i not in found:
                 found.append(i)
             at += 1

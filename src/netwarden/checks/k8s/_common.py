@@ -3,7 +3,7 @@ are the platform's own (``kube-*``: AKS manages them; they are not judged)."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from netwarden.checks.context import ScanContext
 from netwarden.k8s.model import Namespace, NetworkPolicy, Workload

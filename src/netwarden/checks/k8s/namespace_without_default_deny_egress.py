@@ -1,10 +1,16 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from netwarden.checks.base import Area, Check, Evidence, Finding, Severity
 from netwarden.checks.context import ScanContext
-from netwarden.checks.k8s._common import REFERENCES, clusters, default_deny, namespaces, open_workloads
+from netwarden.checks.k8s._common import (
+    REFERENCES,
+    clusters,
+    default_deny,
+    namespaces,
+    open_workloads,
+)
 
 
 class NamespaceWithoutDefaultDenyEgress(Check):

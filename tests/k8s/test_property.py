@@ -21,7 +21,8 @@ from tests.k8s.oracle import Cluster, Pod
 SPACE = PacketSpace()
 NAMESPACES = ("a", "b", "c")
 LABELS = {"app": ("w", "x", "y"), "tier": ("f", "b")}
-NS_LABELS = {"team": ("t1", "t2"), "env": ("prod", "dev")}
+# the automatic name label too: a manifest that sets it is overridden by the API server
+NS_LABELS = {"team": ("t1", "t2"), "env": ("prod", "dev"), "kubernetes.io/metadata.name": ("a", "b", "c")}
 PORTS = ((80, "TCP", "http"), (8080, "TCP", "http"), (443, "TCP", "https"), (53, "UDP", "dns"),
          (9090, "TCP", "metrics"), (3868, "SCTP", None))
 CIDRS = ("10.244.0.0/30", "10.244.0.0/16", "0.0.0.0/0", "192.0.2.0/24", "10.244.0.4/31")
@@ -30,7 +31,8 @@ PROBES = ((6, 80), (6, 8080), (6, 443), (6, 1000), (17, 53), (17, 80), (132, 386
 
 
 def labels(pool: dict[str, tuple[str, ...]]) -> st.SearchStrategy[dict[str, str]]:
-    return st.dictionaries(st.sampled_from(sorted(pool)), st.sampled_from(("w", "x", "y", "f", "b", "t1", "t2", "prod", "dev")),
+    values = ("w", "x", "y", "f", "b", "t1", "t2", "prod", "dev", "a", "c")
+    return st.dictionaries(st.sampled_from(sorted(pool)), st.sampled_from(values),
                            max_size=2).map(lambda d: {k: v for k, v in d.items() if v in pool[k]})
 
 
@@ -38,7 +40,7 @@ def selector(pool: dict[str, tuple[str, ...]]) -> st.SearchStrategy[dict[str, An
     keys = sorted(pool)
     expression = st.one_of(
         st.builds(lambda k, op, vs: {"key": k, "operator": op, "values": vs}, st.sampled_from(keys),
-                  st.sampled_from(("In", "NotIn")), st.lists(st.sampled_from(("w", "x", "y", "f", "t1", "prod")),
+                  st.sampled_from(("In", "NotIn")), st.lists(st.sampled_from(("w", "x", "y", "f", "t1", "prod", "a")),
                                                              min_size=1, max_size=2, unique=True)),
         st.builds(lambda k, op: {"key": k, "operator": op}, st.sampled_from(keys),
                   st.sampled_from(("Exists", "DoesNotExist"))))

@@ -42,6 +42,7 @@ def test_isolation_is_per_direction(tmp_path: Path) -> None:
     ({"ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "y"}}}]}]}, True, False),
     ({"egress": [{"to": [{"podSelector": {"matchLabels": {"app": "y"}}}]}]}, True, True),
     ({"egress": []}, True, False),       # no egress rules: Egress is not defaulted in
+    ({"policyTypes": [], "egress": [{"ports": [{"port": 1}]}]}, True, True),  # [] defaults too
     ({}, True, False),                   # every policy affects ingress
 ])
 def test_policy_types_default(tmp_path: Path, spec: dict[str, Any], ingress_isolated: bool,

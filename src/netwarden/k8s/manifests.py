@@ -223,7 +223,7 @@ class _Cluster:
                 policies.append(self._policy(obj))
             else:
                 owner = _controller(obj.node)
-                if owner is not None and _owned_by_present(owner, obj, present, objects):
+                if owner is not None and _owned_by_present(owner, obj, present):
                     continue        # its controller's template stands for it
                 if obj.kind == "Pod" and owner is not None:
                     owned_pods[(obj.namespace, *owner)].append(obj)
@@ -237,7 +237,7 @@ class _Cluster:
                 id=namespace_id(self.name, namespace), name=namespace, type="k8s/Namespace",
                 source=first.node.location, cluster=self.id, labels={NAME_LABEL: namespace},
                 declared=False)
-        cluster = self._cluster()
+        cluster = self._cluster(objects[0].node.location)
         workloads = self._allocate(cluster, drafts)
         self.result.resources.extend([cluster, *namespaces.values(), *workloads, *services, *policies])
 
@@ -264,10 +264,10 @@ class _Cluster:
 
     # -- the cluster ------------------------------------------------------------------------------
 
-    def _cluster(self) -> KubeCluster:
+    def _cluster(self, first: Location) -> KubeCluster:
         aks = self.aks
-        if aks is None:
-            return KubeCluster(id=self.id, name=self.name, type="k8s/Cluster",
+        if aks is None:      # standalone: located at its first manifest
+            return KubeCluster(id=self.id, name=self.name, type="k8s/Cluster", source=first,
                                address_pool=(Prefix.parse(DEFAULT_POD_CIDR),))
         plugin = (aks.network_plugin or "").lower() or None
         engine = (aks.network_policy or "").lower() or None
@@ -464,8 +464,7 @@ def _controller(node: KNode) -> tuple[str, str] | None:
     return None
 
 
-def _owned_by_present(owner: tuple[str, str], obj: _Object, present: set[tuple[str, str, str]],
-                      objects: list[_Object]) -> bool:
+def _owned_by_present(owner: tuple[str, str], obj: _Object, present: set[tuple[str, str, str]]) -> bool:
     """Whether the controller of ``obj`` is in the input, directly or as the Deployment of
     its ReplicaSet (``<deployment>-<pod-template-hash>``) or the CronJob of its Job
     (``<cronjob>-<schedule time>``)."""

@@ -144,8 +144,7 @@ def _label(key: str, *groups: dict[str, Endpoint]) -> str:
 def _cause(hops: tuple[Hop, ...], delta: ResourceDelta) -> tuple[Hop, ...]:
     """The hops at resources the change touched (a route hop names its route, a child of
     the changed route table)."""
-    keys = delta.keys
-    tables = {ids.key(r.id) for _, r in delta.changed if isinstance(r, RouteTable)}
+    keys, tables = delta.keys, delta.route_tables
     return tuple(h for h in hops if h.resource and (
         ids.key(h.resource) in keys or ids.key(ids.parent_id(h.resource) or "") in tables))
 

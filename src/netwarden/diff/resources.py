@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from netwarden.model import ids
 from netwarden.model.base import Resource
@@ -15,11 +16,19 @@ class ResourceDelta:
     removed: list[Resource] = field(default_factory=list)
     changed: list[tuple[Resource, Resource]] = field(default_factory=list)   # (before, after)
 
-    @property
+    @cached_property
     def keys(self) -> set[str]:
+        """Every touched ID (computed once: the delta is complete when it is built)."""
         found = {ids.key(r.id) for r in (*self.added, *self.removed)}
         found |= {ids.key(after.id) for _, after in self.changed}
         return found
+
+    @cached_property
+    def route_tables(self) -> set[str]:
+        """Changed route tables: a route hop names its route, a child of the table."""
+        from netwarden.model.network import RouteTable
+
+        return {ids.key(after.id) for _, after in self.changed if isinstance(after, RouteTable)}
 
     def __bool__(self) -> bool:
         return bool(self.added or self.removed or self.changed)

@@ -39,6 +39,7 @@ class AnalyzeFormat(str, Enum):
     text = "text"
     json = "json"
     csv = "csv"
+    html = "html"       # a self-contained report file: -o FILE, default report.html
 
 
 class SuggestFormat(str, Enum):
@@ -173,6 +174,13 @@ def analyze(
         _write(json.dumps(data, indent=2) + "\n", output)
     elif format is AnalyzeFormat.csv:
         _write(analysis_csv(data), output)
+    elif format is AnalyzeFormat.html:
+        from netwarden.report.html import write_report
+        from netwarden.report.html.flows import flow_series, flows_report
+
+        series = flow_series(flows_store.open_flows(ingested, window))
+        write_report(flows_report(data, series, sources=logs, estate=estate or (), intent=intent),
+                     output)
     else:
         from netwarden.flows.render import render_analysis
 

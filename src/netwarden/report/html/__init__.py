@@ -38,6 +38,7 @@ __all__ = [
     "OverviewSection",
     "Section",
     "diff_report",
+    "flows_report",
     "internet_exposure",
     "matrix_view",
     "render_report",
@@ -192,6 +193,13 @@ def diff_report(result: DiffResult, before: Estate, after: Estate, *,
     return render_report(title, sections, meta=[f"before: {_names(sources[:1])}",
                                                 f"after: {_names(sources[1:])}"],
                          generated=generated)
+
+
+def flows_report(*args: object, **kwargs: object) -> str:
+    """``flows analyze``: see ``netwarden.report.html.flows.flows_report``."""
+    from netwarden.report.html.flows import flows_report as report
+
+    return report(*args, **kwargs)  # type: ignore[arg-type]
 
 
 def write_report(html: str, output: Path | None) -> Path:

@@ -148,7 +148,7 @@ def bar_chart(rows: Sequence[Mapping[str, Any]], label: str, parts: Sequence[tup
     bars = []
     for i, (r, total) in enumerate(zip(rows, totals, strict=True)):
         y = 4 + i * row_h
-        x = label_w
+        x: float = label_w
         segments = []
         for key, colour in parts:
             w = plot_w * int(r.get(key) or 0) / peak
@@ -359,12 +359,12 @@ class TrafficSection(Section):
                "label": f"malformed: {r['reason']}", "cls": "warn"} for r in mal["by_reason"]],
         ]
         w = self.d["window"]
-        notes = [f"{s['files']:,} file(s) ({s['files_malformed']:,} malformed, {s['files_reused']:,} "
-                 f"from the store), {s['records_total']:,} record(s), {s['tuples_total']:,} tuple(s) "
-                 f"parsed {s['tuples_parsed']:,}.",
-                 f"Seen from {s['first_seen'] or '—'} to {s['last_seen'] or '—'}"
-                 + (f"; window {w['since'] or '…'} to {w['until'] or '…'}" if w["since"] or w["until"]
-                    else "") + "."]
+        seen = (f"Seen from {s['first_seen'] or '—'} to {s['last_seen'] or '—'}"
+                + (f"; window {w['since'] or '…'} to {w['until'] or '…'}" if w["since"] or w["until"]
+                   else "") + ".")
+        notes = [(f"{s['files']:,} file(s) ({s['files_malformed']:,} malformed, {s['files_reused']:,} "
+                  f"from the store), {s['records_total']:,} record(s), {s['tuples_total']:,} tuple(s), "
+                  f"{s['tuples_parsed']:,} parsed."), seen]
         rules = self.d["rules"]
         return {"cards": cards, "notes": notes, "chart": time_chart(self.series), "malformed": mal,
                 "rules": rules, "rule_keys": list(rules[0]) if rules else []}

@@ -7,6 +7,7 @@ threshold; 2 bad input or usage.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -93,6 +94,14 @@ def emit(data: Any, output: Path | None = None) -> None:
         output.write_text(text + "\n", encoding="utf-8")
     else:
         sys.stdout.write(text + "\n")
+
+
+def write_text(render: Any, result: Any, output: Path) -> None:
+    """A text report written to a file: rendered by rich into a recording console."""
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        console = Console(record=True, width=120, file=sink)
+        render(result, console)
+    output.write_text(console.export_text(), encoding="utf-8")
 
 
 def _version(value: bool) -> None:
@@ -281,9 +290,7 @@ def scan(
     if format is ScanFormat.text and output is None:
         render_scan(result, Console(highlight=False))
     elif format is ScanFormat.text:
-        console = Console(record=True, width=120, file=open("/dev/null", "w"))
-        render_scan(result, console)
-        output.write_text(console.export_text(), encoding="utf-8")
+        write_text(render_scan, result, output)
     elif format is ScanFormat.html:
         from netwarden.report.html import scan_report, write_report
 
@@ -347,9 +354,7 @@ def verify(
     if format is VerifyFormat.text and output is None:
         render_verify(result, Console(highlight=False))
     elif format is VerifyFormat.text:
-        console = Console(record=True, width=120, file=open("/dev/null", "w"))
-        render_verify(result, console)
-        output.write_text(console.export_text(), encoding="utf-8")
+        write_text(render_verify, result, output)
     elif format is VerifyFormat.html:
         from netwarden.report.html import verify_report, write_report
 

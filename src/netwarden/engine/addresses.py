@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+from netwarden.engine.intervals import complement as _complement
+from netwarden.engine.intervals import merge as _merge
 from netwarden.engine.packets import Field, PacketSet, PacketSpace
 from netwarden.engine.topology import Topology
 from netwarden.model import ids
@@ -160,28 +162,6 @@ class AddressSets:
 
     def prefixes(self, field: Field, prefixes: Iterable[Prefix]) -> PacketSet:
         return self.on(field, _merge((p.first, p.last) for p in prefixes if p.version == 4))
-
-
-def _merge(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for lo, hi in sorted(ranges):
-        if merged and lo <= merged[-1][1] + 1:
-            if hi > merged[-1][1]:
-                merged[-1] = (merged[-1][0], hi)
-        else:
-            merged.append((lo, hi))
-    return merged
-
-
-def _complement(ranges: list[tuple[int, int]], top: int) -> list[tuple[int, int]]:
-    result, at = [], 0
-    for lo, hi in ranges:
-        if lo > at:
-            result.append((at, lo - 1))
-        at = max(at, hi + 1)
-    if at <= top:
-        result.append((at, top))
-    return result
 
 
 def is_public(address: int) -> bool:

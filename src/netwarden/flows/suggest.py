@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from netwarden.engine.intervals import merge as _merge
+from netwarden.engine.intervals import subtract as _minus
 from netwarden.flows import queries
 from netwarden.flows.analyze import iso
 from netwarden.flows.anomalies import rows
@@ -565,27 +567,6 @@ def _projection(packets: PacketSet, field_: Field) -> list[tuple[int, int]] | No
     if boxes.truncated:
         return None
     return _merge(r for box in boxes for r in getattr(box, field_))
-
-
-def _merge(ranges: Any) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for lo, hi in sorted(ranges):
-        if merged and lo <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
-        else:
-            merged.append((lo, hi))
-    return merged
-
-
-def _minus(ranges: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    result = []
-    for lo, hi in ranges:
-        pieces = [(lo, hi)]
-        for h_lo, h_hi in holes:
-            pieces = [piece for a, b in pieces for piece in
-                      ((a, min(b, h_lo - 1)), (max(a, h_hi + 1), b)) if piece[0] <= piece[1]]
-        result.extend(pieces)
-    return result
 
 
 def _cidrs(ranges: list[tuple[int, int]]) -> list[str] | None:

@@ -7,7 +7,6 @@ import re
 from netwarden.ingest.node import Node
 from netwarden.model.values import (
     ANY_ADDRESS,
-    ANY_PORT,
     Access,
     Address,
     Direction,

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from netwarden.engine import Engine
 from netwarden.engine.endpoints import Endpoint, EndpointError, of_resource, resolve
+from netwarden.engine.intervals import subtract as _subtract
 from netwarden.ingest.interface import IngestError
 from netwarden.intent.model import Intent, Segment
 from netwarden.model import ids
@@ -111,17 +112,6 @@ def resolve_segments(engine: Engine, intent: Intent) -> dict[str, Endpoint]:
             resolved[builtin] = replace(whole, prefixes=tuple(
                 Prefix(f"{_ip(lo)}-{_ip(hi)}", lo, hi) for lo, hi in rest))
     return {name: replace(endpoint, label=name) for name, endpoint in resolved.items()}
-
-
-def _subtract(ranges: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    result = []
-    for lo, hi in ranges:
-        pieces = [(lo, hi)]
-        for h_lo, h_hi in holes:
-            pieces = [piece for a, b in pieces for piece in
-                      ((a, min(b, h_lo - 1)), (max(a, h_hi + 1), b)) if piece[0] <= piece[1]]
-        result.extend(pieces)
-    return result
 
 
 def _ip(value: int) -> str:

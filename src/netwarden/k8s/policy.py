@@ -31,6 +31,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Literal
 
+from netwarden.engine.intervals import merge as _merge
+from netwarden.engine.intervals import subtract as _minus
 from netwarden.engine.packets import Field, PacketSet, PacketSpace
 from netwarden.k8s.model import (
     PROTOCOLS,
@@ -45,28 +47,6 @@ from netwarden.k8s.model import (
 )
 
 Direction = Literal["ingress", "egress"]
-
-
-def _merge(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for lo, hi in sorted(ranges):
-        if merged and lo <= merged[-1][1] + 1:
-            if hi > merged[-1][1]:
-                merged[-1] = (merged[-1][0], hi)
-        else:
-            merged.append((lo, hi))
-    return merged
-
-
-def _minus(ranges: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out = []
-    for lo, hi in ranges:
-        pieces = [(lo, hi)]
-        for h_lo, h_hi in holes:
-            pieces = [p for a, b in pieces for p in ((a, min(b, h_lo - 1)), (max(a, h_hi + 1), b))
-                      if p[0] <= p[1]]
-        out.extend(pieces)
-    return out
 
 
 def intervals(packets: PacketSet, field: Field) -> list[tuple[int, int]]:

@@ -1,29 +1,48 @@
-"""Synthetic hub-and-spoke Azure estates for benchmarks (Azure resource JSON, as an
-``az``/Resource Graph export would give).
+"""Synthetic hub-and-spoke Azure estates for benchmarks: Azure resource JSON (as an
+``az``/Resource Graph export would give) and the same estate as a Terraform plan
+(``terraform show -json``, azurerm; see ``tfplan.py``).
 
 One hub VNet holds an Azure Firewall (with a firewall policy and rule collection groups
 of network rules); every spoke is peered both ways with the hub (forwarded traffic
 allowed) and its subnets each carry an NSG (shared by ``subnets_per_nsg`` subnets) and a
 route table sending 0.0.0.0/0 to the firewall. NICs sit in every subnet (with ASGs, a few
 public IPs, Standard or Basic), and some spokes hold a storage account behind a private
-endpoint.
+endpoint. The hub also holds an Application Gateway with a WAF policy, key vaults, a
+Network Watcher with a flow log per NSG, and a storage account for the logs.
+
+Traps (``Params.traps``) make the side-by-side with Checkov show where a string match and
+a proof differ: NSGs 1-5 begin with a deny above an allow for RDP, an SSH allow from
+``0.0.0.0/0`` written out, an allow of ``20-25`` from the internet, RDP from the two
+halves ``0.0.0.0/1`` + ``128.0.0.0/1``, a UDP allow from the internet as the second rule;
+each has a public-IP NIC behind it and no other internet-sourced inbound rule. The last
+subnet has no NSG and a NIC with a Basic public IP. Flow logs, key vaults and storage
+accounts come in variants (short, disabled or forever retention; ACL Allow with public
+access disabled; an allow-everything IP rule ...).
 
     python benchmarks/generate.py --size large --seed 1 --out benchmarks/out/large
-    python benchmarks/generate.py --size nsg1000 --seed 1 --out benchmarks/out/nsg1000
+    python benchmarks/generate.py --size small --format terraform --out /tmp/tf  # plan.json
+    python benchmarks/generate.py --size small --format both --out /tmp/est \
+        --change-one-rule --intent /tmp/est/intent.yaml
 
-Importable: ``generate(size_or_params, seed) -> list[dict]`` and
-``write(resources, out_dir)``.
+Importable (``from benchmarks.generate import generate`` or by path):
+``generate(size_or_params, seed) -> list[dict]``, ``write(resources, out_dir)``,
+``to_plan(resources) -> dict`` / ``write_plan(resources, path)``,
+``change_one_rule(resources) -> (resources, description)`` and
+``intent(resources) -> str`` (YAML).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import importlib.util
 import json
 import random
 import sys
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 SUB = "/subscriptions/11111111-2222-3333-4444-555555555555"
@@ -51,15 +70,22 @@ class Params:
     # False: the big NSG has no any-protocol/any-port rule, so no user rule can decide every
     # remaining packet and compilation walks all its rules (the worst case)
     big_nsg_catch_all: bool = False
+    traps: bool = True             # planted cases for the Checkov comparison (see the docstring)
+    key_vaults: int = 5
+    app_gateway: bool = True       # hub Application Gateway (WAF policy in Detection mode)
+    flow_logs: bool = True         # a flow log per NSG (with variants when traps are on)
 
 
 SIZES: dict[str, Params] = {
     "small": Params(spokes=4, subnets=16, nics_per_subnet=6, nsg_rules=20, fw_rules=100,
                     private_endpoints=4),
     "medium": Params(spokes=19, subnets=200, nics_per_subnet=10, nsg_rules=30, fw_rules=500,
-                     private_endpoints=20),
+                     private_endpoints=20, key_vaults=10),
     "large": Params(spokes=99, subnets=2000, nics_per_subnet=10, nsg_rules=40, fw_rules=2000,
-                    private_endpoints=100),
+                    private_endpoints=100, key_vaults=20),
+    # about 5,000 Terraform resources in about 5 MB of plan JSON (the plan-load target)
+    "plan5k": Params(spokes=9, subnets=140, nics_per_subnet=10, nsg_rules=30, fw_rules=300,
+                     private_endpoints=10, key_vaults=5),
     # the small estate plus one 1,000-rule NSG (attached to nothing extra: compile benchmark)
     "nsg1000": Params(spokes=4, subnets=16, nics_per_subnet=6, nsg_rules=20, fw_rules=100,
                       private_endpoints=4, big_nsg_rules=1000),
@@ -79,6 +105,38 @@ SVC_WEIGHTS = [w for _, _, w in SERVICES]
 FW_PORTS = ["443", "80", "22", "1433", "5432", "8080", "53", "123", "3389", "445",
             "9000-9100", "6379", "5671-5672", "*"]
 ROLES = ["web", "app", "data", "mgmt", "batch", "cache", "api", "jobs"]
+MONITORING_RG = "rg-monitoring"
+WATCHER_RG = "NetworkWatcherRG"
+AGW_SUBNET = "10.0.2.0/24"
+
+
+def _trap_rule(name: str, priority: int, access: str, protocol: str, port: str | list[str],
+               source: str | list[str]) -> dict:
+    props: dict[str, Any] = {"provisioningState": "Succeeded", "description": f"trap: {name}",
+                             "protocol": protocol, "sourcePortRange": "*",
+                             "destinationAddressPrefix": "*", "access": access,
+                             "priority": priority, "direction": "Inbound"}
+    props["destinationPortRanges" if isinstance(port, list) else "destinationPortRange"] = port
+    props["sourceAddressPrefixes" if isinstance(source, list) else "sourceAddressPrefix"] = source
+    return {"name": name, "properties": props}
+
+
+# NSG index -> (what it plants, its leading rules). Each of these NSGs has a NIC with a
+# Standard public IP behind it and no other inbound rule sourced from "*" or "Internet".
+TRAPS: list[tuple[str, list[dict]]] = [
+    ("deny above allow (RDP)", [
+        _trap_rule("Deny-Rdp-Internet", 100, "Deny", "Tcp", "3389", "Internet"),
+        _trap_rule("Allow-Rdp-Any", 110, "Allow", "Tcp", "3389", "*")]),
+    ("SSH from 0.0.0.0/0 written out", [
+        _trap_rule("Allow-Ssh-AllIPv4", 100, "Allow", "Tcp", "22", "0.0.0.0/0")]),
+    ("port range 20-25 from the internet", [
+        _trap_rule("Allow-Legacy-20-25", 100, "Allow", "Tcp", "20-25", "Internet")]),
+    ("RDP from 0.0.0.0/1 + 128.0.0.0/1", [
+        _trap_rule("Allow-Rdp-Halves", 100, "Allow", "Tcp", "3389", ["0.0.0.0/1", "128.0.0.0/1"])]),
+    ("UDP from the internet as the second rule", [
+        _trap_rule("Allow-Https-Vnet", 100, "Allow", "Tcp", "443", "VirtualNetwork"),
+        _trap_rule("Allow-Snmp-Internet", 110, "Allow", "Udp", "161", "Internet")]),
+]
 
 
 def rid(rg: str, provider: str, *parts: str) -> str:
@@ -105,6 +163,7 @@ class _Gen:
         self.out: list[dict] = []
         self.guid_n = 0
         self.no_catch_all = False
+        self.no_internet_src = False
 
     def guid(self) -> str:
         self.guid_n += 1
@@ -132,6 +191,18 @@ class _Gen:
             if p.private_endpoints <= p.spokes else \
             [i % p.spokes for i in range(p.private_endpoints)]
         self.pe_ips: dict[tuple[int, int], list[tuple[int, str]]] = {}
+        # traps: NSGs 0..4 lead with planted rules; the last subnet has no NSG
+        self.trap_nsgs: dict[int, list[dict]] = {}
+        self.forced_pip: dict[tuple[int, int], bool] = {}      # subnet -> Basic?
+        self.no_nsg: set[tuple[int, int]] = set()
+        if p.traps and self.n_nsgs > len(TRAPS) + 1:
+            self.trap_nsgs = {n: rules for n, (_, rules) in enumerate(TRAPS)}
+            for n in self.trap_nsgs:
+                self.forced_pip[self.nsg_first_subnet[n]] = False
+            last = self.subnet_list[-1]
+            self.no_nsg.add(last)
+            self.forced_pip[last] = True
+        self.web_ips: list[str] = []
         self.asgs()
         self.nsgs()
         self.nics()          # before the VNets: subnets list their ipConfigurations
@@ -139,6 +210,11 @@ class _Gen:
         self.vnets()
         self.route_tables()
         self.firewall()
+        if p.app_gateway:
+            self.app_gateway()
+        self.key_vaults()
+        if p.flow_logs:
+            self.flow_logs()
         return self.out
 
     def spoke_rg(self, s: int) -> str:
@@ -202,6 +278,14 @@ class _Gen:
         return "*"
 
     def rule(self, nsg_id: str, k: int, priority: int, s: int, j: int, inbound: bool) -> dict:
+        for _ in range(50):
+            r = self._rule(nsg_id, k, priority, s, j, inbound)
+            src = r["properties"].get("sourceAddressPrefix")
+            if not (self.no_internet_src and inbound and src in ("*", "Internet")):
+                return r
+        return r
+
+    def _rule(self, nsg_id: str, k: int, priority: int, s: int, j: int, inbound: bool) -> dict:
         rnd, p = self.rnd, self.p
         proto, port, _ = rnd.choices(SERVICES, SVC_WEIGHTS)[0]
         while self.no_catch_all and proto == "*" and port == "*":
@@ -237,13 +321,19 @@ class _Gen:
                 "type": "Microsoft.Network/networkSecurityGroups/securityRules",
                 "properties": props}
 
-    def nsg(self, nsg_id: str, n_rules: int, s: int, j: int, subnet_ids: list[str]) -> dict:
+    def nsg(self, nsg_id: str, n_rules: int, s: int, j: int, subnet_ids: list[str],
+            head: list[dict] | None = None) -> dict:
         rnd = self.rnd
+        rules: list[dict] = []
+        for h in head or ():
+            rules.append({**h, "id": f"{nsg_id}/securityRules/{h['name']}",
+                          "type": "Microsoft.Network/networkSecurityGroups/securityRules",
+                          "properties": dict(h["properties"])})
+        n_rules -= len(rules)
         inbound_n = round(n_rules * self.p.inbound_share)
-        rules = []
         for direction_n, inbound in ((inbound_n, True), (n_rules - inbound_n, False)):
-            # priorities unique per direction (Azure's constraint), 100..4096
-            prios = sorted(rnd.sample(range(100, 4096), direction_n))
+            # priorities unique per direction (Azure's constraint), 100..4096 (200.. after traps)
+            prios = sorted(rnd.sample(range(200 if head else 100, 4096), direction_n))
             for k, prio in enumerate(prios):
                 rules.append(self.rule(nsg_id, len(rules), prio, s, j, inbound))
             if direction_n and inbound:
@@ -263,11 +353,15 @@ class _Gen:
     def nsgs(self) -> None:
         members: dict[int, list[str]] = {}
         for (s, j), n in self.nsg_of.items():
-            members.setdefault(n, []).append(self.subnet_id(s, j))
+            if (s, j) not in self.no_nsg:
+                members.setdefault(n, []).append(self.subnet_id(s, j))
         for n in range(self.n_nsgs):
             s, j = self.nsg_first_subnet[n]
             # user rules: nsg_rules minus the explicit DenyAllInbound
-            self.out.append(self.nsg(self.nsg_id(n), max(self.p.nsg_rules - 1, 0), s, j, members[n]))
+            self.no_internet_src = n in self.trap_nsgs
+            self.out.append(self.nsg(self.nsg_id(n), max(self.p.nsg_rules - 1, 0), s, j,
+                                     members.get(n, []), self.trap_nsgs.get(n)))
+            self.no_internet_src = False
         if self.p.big_nsg_rules:
             i = rid(self.spoke_rg(0), "Microsoft.Network", "networkSecurityGroups", "nsg-big")
             self.no_catch_all = not self.p.big_nsg_catch_all
@@ -299,8 +393,9 @@ class _Gen:
                     if rnd.random() < 0.2:
                         asgs.append(rnd.randrange(p.asgs_per_spoke))
                     cp["applicationSecurityGroups"] = [ref(self.asg_id(s, a)) for a in sorted(set(asgs))]
-                if rnd.random() < p.public_ip_share:
-                    basic = rnd.random() < p.basic_ip_share
+                forced = k == 0 and (s, j) in self.forced_pip
+                if forced or rnd.random() < p.public_ip_share:
+                    basic = self.forced_pip[(s, j)] if forced else rnd.random() < p.basic_ip_share
                     pip_id = rid(rg, "Microsoft.Network", "publicIPAddresses", f"pip-{name[4:]}")
                     cp["publicIPAddress"] = ref(pip_id)
                     n = len(pips)
@@ -314,6 +409,8 @@ class _Gen:
                                        "publicIPAddressVersion": "IPv4",
                                        "publicIPAllocationMethod": "Dynamic" if basic else "Static",
                                        "idleTimeoutInMinutes": 4, "ipConfiguration": ref(cfg_id)}})
+                if role == 0 and s == 0 and k == 1:
+                    self.web_ips.append(cp["privateIPAddress"])     # Application Gateway backends
                 vm_name = f"vm-{name[4:]}"
                 vm_id = rid(rg, "Microsoft.Compute", "virtualMachines", vm_name)
                 self.nic_names.append(name)
@@ -417,6 +514,12 @@ class _Gen:
                         "properties": {"provisioningState": "Succeeded", "addressPrefix": "10.0.1.0/26",
                                        "ipConfigurations": [ref(fw_cfg)],
                                        "privateEndpointNetworkPolicies": "Disabled"}}]
+        if self.p.app_gateway:
+            hub_subnets.append({"name": "snet-agw", "id": f"{hub}/subnets/snet-agw",
+                                "type": "Microsoft.Network/virtualNetworks/subnets",
+                                "properties": {"provisioningState": "Succeeded",
+                                               "addressPrefix": AGW_SUBNET,
+                                               "privateEndpointNetworkPolicies": "Disabled"}})
         peerings = [self.peering(hub, self.vnet_id(s), f"peer-hub-to-spoke{s + 1:03d}",
                                  f"10.{s + 1}.0.0/16", True) for s in range(self.p.spokes)]
         self.out.append(self._vnet(hub, "10.0.0.0/16", hub_subnets, peerings, "connectivity"))
@@ -429,7 +532,8 @@ class _Gen:
                     "type": "Microsoft.Network/virtualNetworks/subnets",
                     "properties": {
                         "provisioningState": "Succeeded", "addressPrefix": self.subnet_prefix(s, j),
-                        "networkSecurityGroup": ref(self.nsg_id(self.nsg_of[(s, j)])),
+                        **({} if (s, j) in self.no_nsg else
+                           {"networkSecurityGroup": ref(self.nsg_id(self.nsg_of[(s, j)]))}),
                         "routeTable": ref(self.rt_id(s)),
                         "serviceEndpoints": [],
                         "privateEndpointNetworkPolicies": "Enabled" if (s, j) in self.pe_ips else "Disabled",
@@ -534,6 +638,131 @@ class _Gen:
                                         "applicationRuleCollections": [], "natRuleCollections": []}})
 
 
+    def app_gateway(self) -> None:
+        """WAF_v2 gateway in the hub, HTTPS listener on a public frontend, backends = a few web
+        NICs of spoke 1; its WAF policy is enabled but in Detection mode (a trap)."""
+        agw = rid(HUB_RG, "Microsoft.Network", "applicationGateways", "agw-hub")
+        pol = rid(HUB_RG, "Microsoft.Network", "ApplicationGatewayWebApplicationFirewallPolicies",
+                  "wafp-hub")
+        pip = rid(HUB_RG, "Microsoft.Network", "publicIPAddresses", "pip-agw-hub")
+        hub = self.vnet_id(None)
+        part = lambda kind, name: {"id": f"{agw}/{kind}/{name}", "name": name}
+        self.out.append({"id": pip, "name": "pip-agw-hub", "type": "Microsoft.Network/publicIPAddresses",
+                         "location": LOCATION, "tags": dict(TAGS),
+                         "sku": {"name": "Standard", "tier": "Regional"},
+                         "properties": {"provisioningState": "Succeeded", "ipAddress": "20.40.0.5",
+                                        "publicIPAddressVersion": "IPv4", "publicIPAllocationMethod": "Static",
+                                        "ipConfiguration": ref(f"{agw}/frontendIPConfigurations/fe-public")}})
+        self.out.append({"id": pol, "name": "wafp-hub",
+                         "type": "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies",
+                         "location": LOCATION, "tags": dict(TAGS),
+                         "properties": {"provisioningState": "Succeeded",
+                                        "policySettings": {"state": "Enabled", "mode": "Detection",
+                                                           "requestBodyCheck": True},
+                                        "customRules": [],
+                                        "managedRules": {"managedRuleSets": [
+                                            {"ruleSetType": "OWASP", "ruleSetVersion": "3.2",
+                                             "ruleGroupOverrides": []}], "exclusions": []},
+                                        "applicationGateways": [ref(agw)]}})
+        self.out.append({
+            "id": agw, "name": "agw-hub", "type": "Microsoft.Network/applicationGateways",
+            "location": LOCATION, "tags": dict(TAGS),
+            "properties": {
+                "provisioningState": "Succeeded", "sku": {"name": "WAF_v2", "tier": "WAF_v2", "capacity": 2},
+                "firewallPolicy": ref(pol),
+                "gatewayIPConfigurations": [{**part("gatewayIPConfigurations", "gw-ipconfig"), "properties": {
+                    "subnet": ref(f"{hub}/subnets/snet-agw")}}],
+                "frontendIPConfigurations": [{**part("frontendIPConfigurations", "fe-public"), "properties": {
+                    "privateIPAllocationMethod": "Dynamic", "publicIPAddress": ref(pip)}}],
+                "frontendPorts": [{**part("frontendPorts", "port-443"), "properties": {"port": 443}}],
+                "sslCertificates": [{**part("sslCertificates", "cert-bench"), "properties": {}}],
+                "httpListeners": [{**part("httpListeners", "listener-https"), "properties": {
+                    "frontendIPConfiguration": ref(f"{agw}/frontendIPConfigurations/fe-public"),
+                    "frontendPort": ref(f"{agw}/frontendPorts/port-443"), "protocol": "Https",
+                    "sslCertificate": ref(f"{agw}/sslCertificates/cert-bench")}}],
+                "backendAddressPools": [{**part("backendAddressPools", "pool-web"), "properties": {
+                    "backendAddresses": [{"ipAddress": ip} for ip in self.web_ips[:4]]}}],
+                "backendHttpSettingsCollection": [{**part("backendHttpSettingsCollection", "be-https"),
+                                                   "properties": {"port": 443, "protocol": "Https",
+                                                                  "cookieBasedAffinity": "Disabled",
+                                                                  "requestTimeout": 30}}],
+                "requestRoutingRules": [{**part("requestRoutingRules", "rule-web"), "properties": {
+                    "ruleType": "Basic", "priority": 100,
+                    "httpListener": ref(f"{agw}/httpListeners/listener-https"),
+                    "backendAddressPool": ref(f"{agw}/backendAddressPools/pool-web"),
+                    "backendHttpSettings": ref(f"{agw}/backendHttpSettingsCollection/be-https")}}]}})
+
+    def key_vaults(self) -> None:
+        """Variants by index: 0 closed (public access off, ACL Deny); 1 ACL Allow; 2 no network
+        ACLs at all; 3 ACL Allow but public access disabled; 4 ACL Deny with an IP rule for
+        0.0.0.0/0 (open after all)."""
+        for n in range(self.p.key_vaults):
+            v = n % 5
+            name = f"kv-bench-{n + 1:03d}"
+            kv = rid(MONITORING_RG if n == 0 else f"rg-data{n % self.p.spokes + 1:03d}",
+                     "Microsoft.KeyVault", "vaults", name)
+            props: dict[str, Any] = {
+                "provisioningState": "Succeeded", "sku": {"family": "A", "name": "standard"},
+                "tenantId": SUB.rsplit("/", 1)[1], "enableRbacAuthorization": True,
+                "enableSoftDelete": True, "softDeleteRetentionInDays": 90, "enablePurgeProtection": True,
+                "vaultUri": f"https://{name}.vault.azure.net/",
+                "publicNetworkAccess": "Disabled" if v in (0, 3) else "Enabled"}
+            if v != 2:
+                props["networkAcls"] = {"bypass": "AzureServices",
+                                        "defaultAction": "Allow" if v in (1, 3) else "Deny",
+                                        "ipRules": [{"value": "0.0.0.0/0"}] if v == 4 else [],
+                                        "virtualNetworkRules": []}
+            self.out.append({"id": kv, "name": name, "type": "Microsoft.KeyVault/vaults",
+                             "location": LOCATION, "tags": dict(TAGS), "properties": props})
+
+    def flow_logs(self) -> None:
+        """A flow log per NSG, 90 days with Traffic Analytics, into one storage account;
+        with traps, NSG 1 keeps 30 days, NSG 2 has retention off, NSG 3's log is disabled,
+        NSG 4 keeps forever (0 days), NSG 5 has none; ~10 % others keep 7 or 30 days."""
+        rnd = self.rnd
+        st = rid(MONITORING_RG, "Microsoft.Storage", "storageAccounts", "stbenchflowlogs")
+        self.out.append({
+            "id": st, "name": "stbenchflowlogs", "type": "Microsoft.Storage/storageAccounts",
+            "location": LOCATION, "tags": dict(TAGS), "kind": "StorageV2",
+            "sku": {"name": "Standard_LRS", "tier": "Standard"},
+            "properties": {"provisioningState": "Succeeded", "publicNetworkAccess": "Enabled",
+                           "allowBlobPublicAccess": False, "minimumTlsVersion": "TLS1_2",
+                           "supportsHttpsTrafficOnly": True,
+                           "networkAcls": {"bypass": "AzureServices, Logging, Metrics",
+                                           "defaultAction": "Deny", "ipRules": [],
+                                           "virtualNetworkRules": []}}})
+        nw = rid(WATCHER_RG, "Microsoft.Network", "networkWatchers", f"NetworkWatcher_{LOCATION}")
+        self.out.append({"id": nw, "name": f"NetworkWatcher_{LOCATION}",
+                         "type": "Microsoft.Network/networkWatchers", "location": LOCATION,
+                         "tags": dict(TAGS), "properties": {"provisioningState": "Succeeded"}})
+        workspace = rid(MONITORING_RG, "Microsoft.OperationalInsights", "workspaces", "log-bench")
+        traps = self.p.traps and bool(self.trap_nsgs)
+        for n in range(self.n_nsgs):
+            enabled, keep, days = True, True, 90
+            r = rnd.random()
+            if traps and n < 5:
+                enabled, keep, days = [(True, True, 30), (True, False, 0), (False, True, 90),
+                                       (True, True, 0), (None, None, None)][n]
+                if enabled is None:
+                    continue
+            elif r < 0.05:
+                days = 7
+            elif r < 0.10:
+                days = 30
+            name = f"fl-nsg-{n + 1:04d}"
+            self.out.append({
+                "id": f"{nw}/flowLogs/{name}", "name": name, "type": "Microsoft.Network/networkWatchers/flowLogs",
+                "location": LOCATION, "tags": dict(TAGS),
+                "properties": {"provisioningState": "Succeeded", "targetResourceId": self.nsg_id(n),
+                               "storageId": st, "enabled": enabled,
+                               "retentionPolicy": {"days": days, "enabled": keep},
+                               "format": {"type": "JSON", "version": 2},
+                               "flowAnalyticsConfiguration": {"networkWatcherFlowAnalyticsConfiguration": {
+                                   "enabled": rnd.random() < 0.8, "workspaceId": self.guid(),
+                                   "workspaceRegion": LOCATION, "workspaceResourceId": workspace,
+                                   "trafficAnalyticsInterval": 10}}}})
+
+
 def generate(size: str | Params, seed: int = 1) -> list[dict]:
     """The resources of one synthetic estate (deterministic for a seed)."""
     return _Gen(params_for(size), seed).run()
@@ -546,8 +775,12 @@ FILES = {
     "compute.json": ("microsoft.network/networkinterfaces", "microsoft.compute/virtualmachines"),
     "edge.json": ("microsoft.network/publicipaddresses", "microsoft.network/azurefirewalls",
                   "microsoft.network/firewallpolicies",
-                  "microsoft.network/firewallpolicies/rulecollectiongroups"),
-    "paas.json": ("microsoft.storage/storageaccounts", "microsoft.network/privateendpoints"),
+                  "microsoft.network/firewallpolicies/rulecollectiongroups",
+                  "microsoft.network/applicationgateways",
+                  "microsoft.network/applicationgatewaywebapplicationfirewallpolicies"),
+    "paas.json": ("microsoft.storage/storageaccounts", "microsoft.network/privateendpoints",
+                  "microsoft.keyvault/vaults"),
+    "monitoring.json": ("microsoft.network/networkwatchers", "microsoft.network/networkwatchers/flowlogs"),
 }
 
 
@@ -570,6 +803,126 @@ def write(resources: list[dict], out: str | Path) -> dict[str, int]:
     return {k: len(v) for k, v in by_file.items()}
 
 
+def _tfplan() -> ModuleType:
+    """The sibling module ``tfplan.py``, however this one was imported."""
+    name = "netwarden_bench_tfplan"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("tfplan.py"))
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def to_plan(resources: list[dict], **kwargs: Any) -> dict:
+    """The estate as a Terraform plan document (see ``tfplan.to_plan``)."""
+    return _tfplan().to_plan(resources, **kwargs)
+
+
+def write_plan(resources: list[dict], path: str | Path, **kwargs: Any) -> dict[str, int]:
+    """Write the estate as ``plan.json`` (compact, as ``terraform show -json``); returns counts."""
+    return _tfplan().write_plan(resources, path, **kwargs)
+
+
+def _nsg_index(name: str) -> int:
+    return int(name.rsplit("-", 1)[1]) if name.rsplit("-", 1)[-1].isdigit() else -1
+
+
+def change_one_rule(resources: list[dict]) -> tuple[list[dict], dict[str, Any]]:
+    """The same estate with one NSG rule changed: the first-evaluated inbound rule of the NSG
+    of the first public-IP NIC outside the trap NSGs becomes "Allow TCP 3389 from Internet".
+    Returns the new resource list (only that NSG is a new object) and what changed."""
+    subnet_nsg: dict[str, str] = {}
+    for r in resources:
+        if r["type"] == "Microsoft.Network/virtualNetworks":
+            for sn in r["properties"].get("subnets", ()):
+                if "networkSecurityGroup" in sn["properties"]:
+                    subnet_nsg[sn["id"].lower()] = sn["properties"]["networkSecurityGroup"]["id"].lower()
+    target = None
+    for r in resources:
+        if r["type"] != "Microsoft.Network/networkInterfaces":
+            continue
+        for c in r["properties"]["ipConfigurations"]:
+            if "publicIPAddress" in c["properties"]:
+                nsg = subnet_nsg.get(c["properties"]["subnet"]["id"].lower())
+                if nsg and _nsg_index(nsg) > len(TRAPS):
+                    target = nsg
+                    break
+        if target:
+            break
+    if target is None:
+        raise ValueError("no NSG with a public-IP NIC behind it outside the traps")
+    out = list(resources)
+    for i, r in enumerate(out):
+        if r["id"].lower() == target:
+            nsg = copy.deepcopy(r)
+            inbound = [x for x in nsg["properties"]["securityRules"]
+                       if x["properties"]["direction"] == "Inbound"]
+            rule = min(inbound, key=lambda x: x["properties"]["priority"])
+            before = {"name": rule["name"], **rule["properties"]}
+            rule["name"] = "Allow-Rdp-Internet"
+            rule["id"] = f"{nsg['id']}/securityRules/{rule['name']}"
+            props = rule["properties"]
+            for key in [k for k in props if k.startswith(("source", "destination"))]:
+                del props[key]
+            props.update(protocol="Tcp", access="Allow", sourcePortRange="*",
+                         sourceAddressPrefix="Internet", destinationAddressPrefix="*",
+                         destinationPortRange="3389", description="changed: RDP from the internet")
+            out[i] = nsg
+            return out, {"nsg": nsg["name"], "nsg_id": nsg["id"], "rule": before["name"],
+                         "priority": props["priority"], "before": before, "after": dict(props)}
+    raise AssertionError("unreachable")
+
+
+# the tiers of the intent: flows between roles (subnet names are snet-<role>-<n>)
+INTENT_FLOWS = [("internet", "web", ["tcp/443"]), ("web", "app", ["tcp/8080"]),
+                ("api", "app", ["tcp/443"]), ("app", "data", ["tcp/1433", "tcp/5432"]),
+                ("app", "cache", ["tcp/6379"]), ("mgmt", "web", ["tcp/22"]),
+                ("mgmt", "app", ["tcp/22"]), ("mgmt", "data", ["tcp/22"])]
+
+
+def intent(resources: list[dict]) -> str:
+    """A segmentation intent (YAML) for the estate: one segment per role, by subnet ID,
+    and the tier flows of ``INTENT_FLOWS``."""
+    by_role: dict[str, list[str]] = {}
+    for r in resources:
+        if r["type"] == "Microsoft.Network/virtualNetworks" and "spoke" in r["name"]:
+            for sn in r["properties"].get("subnets", ()):
+                by_role.setdefault(sn["name"].split("-")[1], []).append(sn["id"])
+    lines = ["# generated by benchmarks/generate.py: one segment per role, the tier flows", "segments:"]
+    for role in ROLES:
+        if role in by_role:
+            lines.append(f"  {role}:")
+            lines.append("    subnets:")
+            lines.extend(f"      - {i}" for i in by_role[role])
+    lines.append("flows:")
+    for src, dst, ports in INTENT_FLOWS:
+        if (src == "internet" or src in by_role) and dst in by_role:
+            lines.append(f"  - {{from: {src}, to: {dst}, ports: [{', '.join(ports)}]}}")
+    return "\n".join(lines) + "\n"
+
+
+def write_all(resources: list[dict], out: str | Path, fmt: str = "both",
+              changed: dict[str, Any] | None = None, previous: list[dict] | None = None) -> dict[str, Any]:
+    """``azure``: the resource files in ``out``; ``terraform``: ``out/plan.json``; ``both``:
+    ``out/azure/*.json`` and ``out/terraform/plan.json``. ``changed``/``previous``: the
+    one-rule change and the resources before it (the plan marks that NSG ``update``)."""
+    out = Path(out)
+    done: dict[str, Any] = {}
+    if fmt in ("azure", "both"):
+        done["azure"] = write(resources, out / "azure" if fmt == "both" else out)
+    if fmt in ("terraform", "both"):
+        kwargs: dict[str, Any] = {}
+        if changed and previous is not None:
+            old = next(r for r in previous if r["id"] == changed["nsg_id"])
+            kwargs = {"changed": [changed["nsg_id"]],
+                      "previous": {changed["nsg_id"]: next(_tfplan().instances([old]))[3]}}
+        path = out / "terraform" / "plan.json" if fmt == "both" else out / "plan.json"
+        done["terraform"] = write_plan(resources, path, **kwargs)
+    return done
+
+
 def summary(resources: list[dict]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for r in resources:
@@ -582,6 +935,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", default="small", choices=sorted(SIZES))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--format", choices=("azure", "terraform", "both"), default="azure",
+                    help="azure: resource JSON files in OUT; terraform: OUT/plan.json; "
+                         "both: OUT/azure/ and OUT/terraform/plan.json")
+    ap.add_argument("--change-one-rule", action="store_true",
+                    help="write the version with one NSG rule changed (for diff)")
+    ap.add_argument("--intent", metavar="FILE", help="also write a segmentation intent (YAML)")
     ap.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
                     help="override a parameter, e.g. --set nsg_rules=60")
     a = ap.parse_args(argv)
@@ -592,7 +951,16 @@ def main(argv: list[str] | None = None) -> int:
         p = replace(p, **{k: type(cur)(v) if not isinstance(cur, bool) else v.lower() in ("1", "true")})
     t0 = time.perf_counter()
     resources = generate(p, a.seed)
-    files = write(resources, a.out)
+    previous, changed = None, None
+    if a.change_one_rule:
+        previous = resources
+        resources, changed = change_one_rule(resources)
+        print(f"changed {changed['nsg']} rule {changed['rule']} (priority {changed['priority']}): "
+              f"now Allow TCP 3389 from Internet", file=sys.stderr)
+    files = write_all(resources, a.out, a.format, changed, previous)
+    if a.intent:
+        Path(a.intent).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.intent).write_text(intent(resources), encoding="utf-8")
     print(f"{a.size} seed {a.seed}: {len(resources)} resources in {time.perf_counter() - t0:.1f}s -> {a.out}",
           file=sys.stderr)
     for k, v in sorted(summary(resources).items()):

@@ -241,6 +241,23 @@ class Estate:
     def flow_logs_of(self, target_id: str) -> list[FlowLog]:
         return self._flow_logs_of.get(key(target_id), [])
 
+    @cached_property
+    def _nsg_subnets(self) -> dict[str, list[str]]:
+        index: dict[str, dict[str, str]] = defaultdict(dict)
+        for subnet in self.subnets:
+            if subnet.nsg_id:
+                index[key(subnet.nsg_id)].setdefault(key(subnet.id), subnet.id)
+        for nic in self.nics:
+            if nic.nsg_id:
+                for config in nic.ip_configurations:
+                    if config.subnet_id:
+                        index[key(nic.nsg_id)].setdefault(key(config.subnet_id), config.subnet_id)
+        return {nsg: list(subnets.values()) for nsg, subnets in index.items()}
+
+    def nsg_subnets(self, nsg_id: str) -> list[str]:
+        """The subnets where an NSG applies: its own, and those of the NICs it is on."""
+        return self._nsg_subnets.get(key(nsg_id), [])
+
     # -- integrity ------------------------------------------------------------------------
 
     def _dangling_references(self) -> Iterator[Diagnostic]:

@@ -8,7 +8,6 @@ import ipaddress
 from netwarden.engine.addresses import HOST_IP, NON_PUBLIC
 from netwarden.engine.packets import TCP, PacketSet, PacketSpace
 from netwarden.engine.topology import Topology
-from netwarden.model import ids
 from netwarden.model.base import Resource
 from netwarden.model.edge import Firewall, LoadBalancer
 from netwarden.model.estate import Estate
@@ -21,12 +20,7 @@ PLATFORM_SUBNETS = frozenset({"gatewaysubnet", "azurefirewallsubnet", "azurebast
 def attachments(estate: Estate, nsg: NetworkSecurityGroup) -> list[str | None]:
     """The subnets in whose context an NSG is evaluated (its own subnets and those of the
     NICs it is attached to); ``[None]`` for an unattached NSG."""
-    found: list[str | None] = [s.id for s in estate.subnets
-                               if ids.key(s.nsg_id or "") == ids.key(nsg.id)]
-    found += [c.subnet_id for nic in estate.nics if ids.key(nic.nsg_id or "") == ids.key(nsg.id)
-              for c in nic.ip_configurations if c.subnet_id]
-    unique = list({ids.key(s or ""): s for s in found}.values())
-    return unique or [None]
+    return list(estate.nsg_subnets(nsg.id)) or [None]
 
 
 def port_count(packets: PacketSet, protocol: int) -> int:

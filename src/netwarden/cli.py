@@ -11,13 +11,13 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from netwarden import __version__
+from netwarden.exits import EXIT_FINDINGS, EXIT_OK, fail
 from netwarden.ingest import IngestError, load_estate
 from netwarden.model.estate import Estate
 from netwarden.report.inventory import inventory_json, render_inventory
@@ -36,7 +36,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 _state = {"debug": False}
 
 
@@ -47,15 +46,6 @@ class TextOrJson(str, Enum):
 
 EstatePaths = Annotated[list[Path], typer.Argument(help="Estate files or directories.",
                                                    show_default=False)]
-
-
-def fail(message: str, hint: str | None = None) -> NoReturn:
-    """One clear line on stderr and exit 2 (a traceback only with --debug)."""
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    err.print(f"[bold red]error:[/bold red] {escape(message)}", markup=True, emoji=False)
-    if hint:
-        err.print(f"hint: {hint}", markup=False)
-    raise typer.Exit(EXIT_INPUT)
 
 
 class InputFormat(str, Enum):
@@ -245,7 +235,9 @@ def trace(
     raise typer.Exit(EXIT_OK)
 
 
-class ScanFormat(str, Enum):
+class ReportFormat(str, Enum):
+    """The writers of scan and verify."""
+
     text = "text"
     json = "json"
     sarif = "sarif"
@@ -263,7 +255,7 @@ class FailOn(str, Enum):
 @app.command()
 def scan(
     estate: EstatePaths,
-    format: Annotated[ScanFormat, typer.Option("--format", help="Output format.")] = ScanFormat.text,
+    format: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = ReportFormat.text,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to FILE.")] = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 at or above this severity.")] = FailOn.high,
     check: Annotated[Optional[list[str]], typer.Option("--check", metavar="ID", help="Run only this check (repeatable).")] = None,
@@ -276,7 +268,8 @@ def scan(
 ) -> None:
     """Check the estate against the secure-connectivity guidance, with proof for each finding."""
     from netwarden.checks.base import Severity
-    from netwarden.checks.scan import load_baseline, scan as run_scan, select
+    from netwarden.checks.scan import load_baseline, select
+    from netwarden.checks.scan import scan as run_scan
     from netwarden.report.findings import render_scan, scan_json
     from netwarden.report.sarif import scan_sarif
 
@@ -287,25 +280,18 @@ def scan(
         fail(str(exc))
     engine = _engine(estate, service_tags, input_format, parameters, cluster)
     result = run_scan(engine.estate, engine, checks, known)
-    if format is ScanFormat.text and output is None:
+    if format is ReportFormat.text and output is None:
         render_scan(result, Console(highlight=False))
-    elif format is ScanFormat.text:
+    elif format is ReportFormat.text:
         write_text(render_scan, result, output)
-    elif format is ScanFormat.html:
+    elif format is ReportFormat.html:
         from netwarden.report.html import scan_report, write_report
 
         write_report(scan_report(result, engine, sources=estate), output)
     else:
-        emit(scan_json(result) if format is ScanFormat.json else scan_sarif(result), output)
+        emit(scan_json(result) if format is ReportFormat.json else scan_sarif(result), output)
     threshold = None if fail_on is FailOn.never else Severity.parse(fail_on.value)
     raise typer.Exit(EXIT_FINDINGS if result.failing(threshold) else EXIT_OK)
-
-
-class VerifyFormat(str, Enum):
-    text = "text"
-    json = "json"
-    sarif = "sarif"
-    html = "html"       # a self-contained report file: -o FILE, default report.html
 
 
 class MatrixFormat(str, Enum):
@@ -334,7 +320,7 @@ def _intent(path: Path) -> "Intent":
 def verify(
     estate: EstatePaths,
     intent: Annotated[Path, typer.Option("--intent", help="Segmentation intent (YAML).")],
-    format: Annotated[VerifyFormat, typer.Option("--format")] = VerifyFormat.text,
+    format: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.text,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to FILE.")] = None,
     service_tags: ServiceTagsOption = None,
     input_format: InputFormatOption = InputFormat.auto,
@@ -351,16 +337,16 @@ def verify(
         result = run_verify(engine, wanted)
     except IngestError as exc:
         fail(str(exc))
-    if format is VerifyFormat.text and output is None:
+    if format is ReportFormat.text and output is None:
         render_verify(result, Console(highlight=False))
-    elif format is VerifyFormat.text:
+    elif format is ReportFormat.text:
         write_text(render_verify, result, output)
-    elif format is VerifyFormat.html:
+    elif format is ReportFormat.html:
         from netwarden.report.html import verify_report, write_report
 
         write_report(verify_report(result, engine, sources=estate), output)
     else:
-        emit(verify_json(result) if format is VerifyFormat.json else verify_sarif(result), output)
+        emit(verify_json(result) if format is ReportFormat.json else verify_sarif(result), output)
     raise typer.Exit(EXIT_OK if result.clean else EXIT_FINDINGS)
 
 

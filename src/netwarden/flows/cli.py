@@ -16,12 +16,12 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
+from netwarden.exits import EXIT_FINDINGS, fail
 from netwarden.flows.accounting import Unit
 
 if TYPE_CHECKING:
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from netwarden.flows.segments import ResolvedIntent
     from netwarden.flows.store import Ingested, Store, Window
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
 flows_app = typer.Typer(name="flows", help="Flow-log analytics: what traffic really happened.",
                         no_args_is_help=True, add_completion=False,
@@ -60,14 +59,6 @@ StoreOption = Annotated[Path | None, typer.Option(
 OutputOption = Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")]
 ThreadsOption = Annotated[int | None, typer.Option("--threads", min=1, help="DuckDB threads.")]
 IntentOption = Annotated[Path | None, typer.Option("--intent", help="Segmentation intent (YAML).")]
-
-
-def fail(message: str, hint: str | None = None) -> NoReturn:
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    err.print(f"[bold red]error:[/bold red] {escape(message)}", markup=True, emoji=False)
-    if hint:
-        err.print(f"hint: {hint}", markup=False)
-    raise typer.Exit(EXIT_INPUT)
 
 
 def _window(since: str | None, until: str | None) -> Window:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from netwarden.checks.base import Check, Evidence, Finding
 from netwarden.checks.context import ScanContext
 from netwarden.k8s.model import Namespace, NetworkPolicy, Workload
 from netwarden.k8s.policy import CompiledCluster
@@ -50,3 +51,20 @@ def default_deny(cc: CompiledCluster, namespace: str, direction: str) -> list[Ne
 def open_workloads(cc: CompiledCluster, namespace: str, direction: str) -> list[Workload]:
     return [cc.workloads[i] for i in cc.by_namespace.get(namespace, ())
             if not cc.isolating[direction][i]]  # type: ignore[index]
+
+
+def without_default_deny(check: Check, ctx: ScanContext, direction: str,
+                         open_now: str, covered: str) -> Iterator[Finding]:
+    """K8S001/K8S002: one finding per namespace with no namespace-wide default deny for
+    ``direction``, saying which workloads are open now (``open_now``) or, when every current
+    workload is selected by some policy, that new ones start open (``covered``)."""
+    for cc in clusters(ctx):
+        for namespace in namespaces(ctx, cc):
+            if default_deny(cc, namespace.name, direction):
+                continue
+            open_ = open_workloads(cc, namespace.name, direction)
+            state = (f"{len(open_)} workload(s) {open_now}: "
+                     + ", ".join(w.qualified for w in open_)) if open_ else covered
+            yield check.finding(namespace, f"namespace {namespace.name} of {cc.cluster.name} has no "
+                                           f"default-deny {direction} policy; {state}",
+                                Evidence(facts=(state,)))

@@ -2,15 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from netwarden.checks.base import Area, Check, Evidence, Finding, Severity
+from netwarden.checks.base import Area, Check, Finding, Severity
 from netwarden.checks.context import ScanContext
-from netwarden.checks.k8s._common import (
-    REFERENCES,
-    clusters,
-    default_deny,
-    namespaces,
-    open_workloads,
-)
+from netwarden.checks.k8s._common import REFERENCES, without_default_deny
 
 
 class NamespaceWithoutDefaultDeny(Check):
@@ -35,14 +29,5 @@ class NamespaceWithoutDefaultDeny(Check):
     references = REFERENCES
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
-        for cc in clusters(ctx):
-            for namespace in namespaces(ctx, cc):
-                if default_deny(cc, namespace.name, "ingress"):
-                    continue
-                open_ = open_workloads(cc, namespace.name, "ingress")
-                state = (f"{len(open_)} workload(s) accept any ingress now: "
-                         + ", ".join(w.qualified for w in open_)) if open_ else \
-                    "every current workload is selected by a policy, but new ones start open"
-                yield self.finding(namespace, f"namespace {namespace.name} of {cc.cluster.name} has no "
-                                              f"default-deny ingress policy; {state}",
-                                   Evidence(facts=(state,)))
+        return without_default_deny(self, ctx, "ingress", "accept any ingress now",
+                                    "every current workload is selected by a policy, but new ones start open")

@@ -2,15 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from netwarden.checks.base import Area, Check, Evidence, Finding, Severity
+from netwarden.checks.base import Area, Check, Finding, Severity
 from netwarden.checks.context import ScanContext
-from netwarden.checks.k8s._common import (
-    REFERENCES,
-    clusters,
-    default_deny,
-    namespaces,
-    open_workloads,
-)
+from netwarden.checks.k8s._common import REFERENCES, without_default_deny
 
 
 class NamespaceWithoutDefaultDenyEgress(Check):
@@ -33,14 +27,5 @@ class NamespaceWithoutDefaultDenyEgress(Check):
     references = REFERENCES
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
-        for cc in clusters(ctx):
-            for namespace in namespaces(ctx, cc):
-                if default_deny(cc, namespace.name, "egress"):
-                    continue
-                open_ = open_workloads(cc, namespace.name, "egress")
-                state = (f"{len(open_)} workload(s) may send anywhere now: "
-                         + ", ".join(w.qualified for w in open_)) if open_ else \
-                    "every current workload is selected by an egress policy, but new ones start open"
-                yield self.finding(namespace, f"namespace {namespace.name} of {cc.cluster.name} has no "
-                                              f"default-deny egress policy; {state}",
-                                   Evidence(facts=(state,)))
+        return without_default_deny(self, ctx, "egress", "may send anywhere now",
+                                    "every current workload is selected by an egress policy, but new ones start open")

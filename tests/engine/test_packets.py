@@ -263,6 +263,20 @@ def test_boxes_cover_the_set_exactly(a: tuple[PacketSet, Ref]) -> None:
 
 
 @FAST
+@given(sets(max_boxes=4), st.integers(1, 3))
+def test_a_limited_cover_stops_early_and_says_so(a: tuple[PacketSet, Ref], limit: int) -> None:
+    s, _ = a
+    full, cut = s.boxes(), s.boxes(limit=limit)
+    assert len(cut) <= limit and SPACE.union(SPACE.box(b) for b in cut) <= s
+    if not cut.truncated:
+        assert SPACE.union(SPACE.box(b) for b in cut) == s
+    if not full.truncated and cut.truncated:  # cut short: the rest is really missing
+        assert SPACE.union(SPACE.box(b) for b in cut) != s or len(full) > limit
+    if not s:
+        assert cut == [] and not cut.truncated
+
+
+@FAST
 @given(sets(), st.data())
 def test_witness_is_a_member(a: tuple[PacketSet, Ref], data: st.DataObject) -> None:
     s, r = a
@@ -277,6 +291,45 @@ def test_witness_is_a_member(a: tuple[PacketSet, Ref], data: st.DataObject) -> N
     for p in packets(data, r, n=5):
         if s.contains(p):
             assert s.witness(prefer=p) == p
+
+
+def per_bit_witness(s: PacketSet, prefer: Packet | None) -> Packet | None:
+    """The documented witness, computed the slow way: one substitution per bit."""
+    sp, bdd, u = s.space, s.space.bdd, s.node
+    if u == bdd.false:
+        return None
+    values: dict[str, int] = {}
+    for f in ("protocol", "dst", "dst_port", "src", "src_port"):
+        wanted = [getattr(prefer, f)] if prefer is not None else []
+        wanted += [TCP, UDP, ICMP] if f == "protocol" else []
+        for v in wanted:
+            r = bdd.let(sp.assign(f, v), u)  # type: ignore[arg-type]
+            if r != bdd.false:
+                values[f], u = v, r
+                break
+        else:
+            value = 0
+            for name in sp.dims[f].names:  # type: ignore[index]
+                r = bdd.let({name: False}, u)
+                value <<= 1
+                if r == bdd.false:
+                    r, value = bdd.let({name: True}, u), value | 1
+                u = r
+            values[f] = value
+    return Packet(**values)
+
+
+@FAST
+@given(sets(), st.data())
+def test_witness_descent_equals_the_per_bit_definition(a: tuple[PacketSet, Ref],
+                                                       data: st.DataObject) -> None:
+    s, r = a
+    prefers = [None, Packet(0xCB00710A, 0xC6336414, TCP, 49152, 443), *packets(data, r, n=3)]
+    for prefer in prefers:
+        assert s.witness(prefer=prefer) == per_bit_witness(s, prefer)
+    for field in ("src", "dst", "protocol"):  # sets that leave one field's lowest value open
+        narrowed = s - SPACE.range(field, 0, data.draw(st.integers(0, min(300, TOP[field]))))  # type: ignore[arg-type]
+        assert narrowed.witness() == per_bit_witness(narrowed, None)
 
 
 # -- named cases ---------------------------------------------------------------------------

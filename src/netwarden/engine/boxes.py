@@ -40,6 +40,7 @@ from netwarden.engine.packets import (
 Ranges = tuple[tuple[int, int], ...]
 _EXPAND_MAX = 256  # boxes beyond this are left unexpanded (cost is per box)
 _BUDGET = 1_000_000  # intervals produced by the walk, per cover() call
+_UNLIMITED = 1 << 62
 
 
 def range_to_cidrs(lo: int, hi: int, bits: int = 32) -> list[tuple[int, int]]:
@@ -147,7 +148,7 @@ class _Cover:
         self.dims: list[_Dim] = [space.dims[f] for f in space.layout.order]
         self.budget = _BUDGET
         self.memo: dict[tuple[Any, int, int], list[tuple[int, int, Node]]] = {}
-        self.suffixes: dict[tuple[Any, int], list[tuple[Ranges, ...]]] = {}
+        self.suffixes: dict[tuple[Any, int], tuple[list[tuple[Ranges, ...]], bool]] = {}
 
     def intervals(self, u: Node, d: int, i: int = 0) -> list[tuple[int, int, Node]]:
         """Maximal intervals of dimension ``d`` (bits from ``i`` on, offsets relative to
@@ -181,22 +182,30 @@ class _Cover:
         self.memo[key] = res
         return res
 
-    def decompose(self, u: Node, d: int) -> list[tuple[Ranges, ...]]:
-        """Disjoint boxes (components in dimension order) covering ``u`` exactly."""
+    def decompose(self, u: Node, d: int, want: int) -> list[tuple[Ranges, ...]]:
+        """Disjoint boxes (components in dimension order) covering ``u`` exactly, in a
+        fixed order; only the first ``want`` of them when there are more (then the list
+        holds exactly ``want``: callers ask for one more than they keep to learn that)."""
         if u == self.bdd.false:
             return []
         if d == len(self.dims):
             return [()]
         key = (u, d)
         got = self.suffixes.get(key)
-        if got is not None:
-            return got
+        if got is not None and (got[1] or len(got[0]) >= want):
+            return got[0][:want]
         groups: dict[Any, list[tuple[int, int]]] = {}
         for lo, hi, r in self.intervals(u, d):
             if r != self.bdd.false:
                 groups.setdefault(r, []).append((lo, hi))
-        out = [(tuple(rs), *rest) for r, rs in groups.items() for rest in self.decompose(r, d + 1)]
-        self.suffixes[key] = out
+        out: list[tuple[Ranges, ...]] = []
+        for r, rs in groups.items():
+            head = tuple(rs)
+            out += [(head, *rest) for rest in self.decompose(r, d + 1, want - len(out))]
+            if len(out) >= want:
+                break
+        complete = len(out) < want
+        self.suffixes[key] = (out, complete)
         return out
 
     def product(self, comps: tuple[Ranges, ...], skip: int = -1) -> Node:
@@ -240,7 +249,9 @@ def cover(s: PacketSet, limit: int | None = None) -> Boxes:
     ports = sp.vars_of("src_port", "dst_port")
     target = (s.node & sp.port_protocols) | (sp.bdd.exist(ports, s.node) & ~sp.port_protocols)
     c = _Cover(sp, target)
-    found = c.decompose(target, 0)
+    # with a limit, the decomposition stops after limit + 1 boxes: enough to know the
+    # first limit boxes do not cover the set
+    found = c.decompose(target, 0, _UNLIMITED if limit is None else limit + 1)
     truncated = c.budget < 0
     if limit is not None and len(found) > limit:
         found, truncated = found[:limit], True

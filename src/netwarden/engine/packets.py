@@ -364,13 +364,20 @@ class PacketSet:
     def witness(self, prefer: Packet | None = None) -> Packet | None:
         """A deterministic member, or None. Fields are fixed in the order protocol, dst,
         dst port, src, src port; each takes ``prefer``'s value when the set still allows
-        it (protocols then fall back to tcp, udp, icmp), else the lowest value left."""
+        it (protocols then fall back to tcp, udp, icmp), else the lowest value left.
+
+        A few BDD operations per field rather than one per bit: a preferred value is one
+        substitution; the lowest value left is read off the projection onto the field
+        (the other free fields quantified away) by one descent, taking the low branch
+        wherever it is not false."""
         sp, bdd = self.space, self.space.bdd
         u = self.node
         if u == bdd.false:
             return None
         values: dict[str, int] = {}
+        free = list(_WITNESS_ORDER)
         for f in _WITNESS_ORDER:
+            free.remove(f)
             wanted = [getattr(prefer, f)] if prefer is not None else []
             if f == "protocol":
                 wanted += _PREFERRED_PROTOCOLS
@@ -381,15 +388,8 @@ class PacketSet:
                         values[f], u = v, r
                         break
             else:
-                value = 0
-                for name in sp.dims[f].names:  # greedy, MSB first: lowest value
-                    r = bdd.let({name: False}, u)
-                    value <<= 1
-                    if r == bdd.false:
-                        r = bdd.let({name: True}, u)
-                        value |= 1
-                    u = r
-                values[f] = value
+                values[f] = v = _lowest(sp, f, bdd.exist(sp.vars_of(*free), u) if free else u)
+                u = bdd.let(sp.assign(f, v), u)
         return Packet(**values)
 
     def swapped(self) -> PacketSet:
@@ -465,3 +465,20 @@ class PacketSet:
 
     def __repr__(self) -> str:
         return f"PacketSet({self})"
+
+
+def _lowest(sp: PacketSpace, f: Field, u: Node) -> int:
+    """The lowest value of field ``f`` in ``u``, a non-false BDD over ``f``'s variables
+    only: one descent from the most significant bit, low branch first."""
+    dim, false = sp.dims[f], sp.bdd.false
+    value = 0
+    for i, name in enumerate(dim.names):
+        value <<= 1
+        if u.var != name:  # this bit is not tested: 0 will do
+            continue
+        lo, hi = (~u.low, ~u.high) if u.negated else (u.low, u.high)
+        if lo != false:
+            u = lo
+        else:
+            u, value = hi, value | 1
+    return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import Iterable
 
 from netwarden.engine.topology import Holder, Topology
 from netwarden.model import ids
@@ -100,17 +101,25 @@ def of_resource(resource: Resource, topology: Topology) -> Endpoint:
     if isinstance(resource, PublicIp):
         return Endpoint("public-ip", resource.name, resource=resource, public_ips=(resource,))
     if isinstance(resource, PrivateEndpoint):
-        nic_ids = {ids.key(n) for n in resource.nic_ids}
-        mine = tuple(h for h in topology.holders if (h.nic and ids.key(h.nic.id) in nic_ids)
-                     or ids.key(h.id) == ids.key(resource.id))
-        return Endpoint("holders", resource.name, mine, resource=resource)
+        return Endpoint("holders", resource.name, _of_endpoint(resource, topology), resource=resource)
     if isinstance(resource, PaasService):
-        endpoints = [estate.get(e, PrivateEndpoint) for e in resource.private_endpoint_ids]
-        nic_ids = {ids.key(n) for e in endpoints if e for n in e.nic_ids}
-        mine = tuple(h for h in topology.holders if (h.nic and ids.key(h.nic.id) in nic_ids)
-                     or any(e and ids.key(h.id) == ids.key(e.id) for e in endpoints))
+        endpoints = [e for e_id in resource.private_endpoint_ids
+                     if (e := estate.get(e_id, PrivateEndpoint)) is not None]
+        mine = _unique(h for e in endpoints for h in _of_endpoint(e, topology))
         return Endpoint("paas", resource.name, mine, resource=resource)
     raise EndpointError(f"{resource.name} ({resource.type}) is not an endpoint")
+
+
+def _of_endpoint(endpoint: PrivateEndpoint, topology: Topology) -> tuple[Holder, ...]:
+    """A private endpoint's addresses: its NIC's, or its own where the export lacks the NIC."""
+    mine = [h for n in endpoint.nic_ids for h in topology.holders_of_nic(n)]
+    mine += [h for a in endpoint.private_ips for h in topology.holders_at(a.first)
+             if h.kind == "private-endpoint" and ids.key(h.id) == ids.key(endpoint.id)]
+    return _unique(mine)
+
+
+def _unique(holders: Iterable[Holder]) -> tuple[Holder, ...]:
+    return tuple({(h.id, h.address.first): h for h in holders}.values())
 
 
 def _pods(text: str, topology: Topology) -> Endpoint:
@@ -127,17 +136,20 @@ def _has_pods(topology: Topology) -> bool:
 
 
 def _addresses(prefix: Prefix, topology: Topology) -> Endpoint:
-    mine = tuple(h for h in topology.holders if prefix.covers(h.address))
+    mine = tuple(topology.holders_within(prefix))
     subnets = tuple(s.id for s in topology.estate.subnets
                     if any(p.overlaps(prefix) for p in s.address_prefixes))
     if not mine and not subnets:
         if any(p.covers(prefix) for p in topology.onprem_prefixes):
             return Endpoint("onprem", str(prefix), prefixes=(prefix,))
         return Endpoint("internet", str(prefix), prefixes=(prefix,))
-    pips = tuple(e.pip for e in topology.entries if e.pip.address and prefix.covers(e.pip.address))
+    covered = [p for p in topology.estate.of(PublicIp) if p.address and prefix.covers(p.address)]
+    pips = tuple(e.pip for e in topology.entries if e.pip in covered) if covered else ()
     return Endpoint("addresses", str(prefix), mine, (prefix,), subnets, public_ips=pips)
 
 
 def _pips(holders: tuple[Holder, ...], topology: Topology) -> tuple[PublicIp, ...]:
-    configs = {ids.key(h.id) for h in holders}
-    return tuple(e.pip for e in topology.entries if e.kind == "nic" and ids.key(e.owner_id) in configs)
+    """The public IPs on the holders' IP configurations."""
+    found = (topology.estate.get(c.public_ip_id, PublicIp) for h in holders if h.nic is not None
+             for c in h.nic.ip_configurations if c.id == h.id)
+    return tuple(dict.fromkeys(p for p in found if p is not None))

@@ -3,6 +3,7 @@ are connected, where the gateways and public entry points are."""
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
@@ -166,68 +167,122 @@ class Topology:
 
     # -- address holders ------------------------------------------------------------------------
 
+    # Every index below is answered from the estate's own (by address, by subnet) and from the
+    # resource itself, so a query touches only the resources on its path: an estate restored
+    # from a snapshot materialises nothing else.
+
     @cached_property
     def holders(self) -> list[Holder]:
-        found: list[Holder] = []
-        nic_ips: set[int] = set()
-        for nic in self.estate.nics:
-            for config in nic.ip_configurations:
-                if config.private_ip is not None and config.private_ip.version == 4:
-                    found.append(Holder("nic", config.id, config.private_ip, config.subnet_id, nic=nic))
-                    nic_ips.add(config.private_ip.first)
+        """Every address holder of the estate (for analyses that want them all)."""
+        found = [h for nic in self.estate.nics for h in self._of_nic(nic)]
+        nic_ips = {h.address.first for h in found}
         for firewall in self.estate.of(Firewall):
-            for fw_config in firewall.ip_configurations:
-                if fw_config.private_ip is not None:
-                    found.append(Holder("firewall", firewall.id, fw_config.private_ip,
-                                        fw_config.subnet_id, firewall=firewall))
+            found += self._of_firewall(firewall)
         for endpoint in self.estate.of(PrivateEndpoint):
-            for address in endpoint.private_ips:
-                if address.first not in nic_ips:
-                    found.append(Holder("private-endpoint", endpoint.id, address, endpoint.subnet_id))
+            found += [h for h in self._of_endpoint(endpoint) if h.address.first not in nic_ips]
+        return found
+
+    @staticmethod
+    def _of_nic(nic: NetworkInterface) -> list[Holder]:
+        return [Holder("nic", c.id, c.private_ip, c.subnet_id, nic=nic)
+                for c in nic.ip_configurations
+                if c.private_ip is not None and c.private_ip.version == 4]
+
+    @staticmethod
+    def _of_firewall(firewall: Firewall) -> list[Holder]:
+        return [Holder("firewall", firewall.id, c.private_ip, c.subnet_id, firewall=firewall)
+                for c in firewall.ip_configurations if c.private_ip is not None]
+
+    @staticmethod
+    def _of_endpoint(endpoint: PrivateEndpoint) -> list[Holder]:
+        """A private endpoint's own addresses: those its NIC (when exported) does not hold."""
+        return [Holder("private-endpoint", endpoint.id, a, endpoint.subnet_id)
+                for a in endpoint.private_ips]
+
+    def holders_at(self, address: int) -> list[Holder]:
+        found = self._holder_at.get(address)
+        if found is None:
+            found = self._holder_at[address] = self._find_at(address)
         return found
 
     @cached_property
     def _holder_at(self) -> dict[int, list[Holder]]:
-        index: dict[int, list[Holder]] = defaultdict(list)
-        for holder in self.holders:
-            if holder.address.first == holder.address.last:
-                index[holder.address.first].append(holder)
-        return index
+        return {}
 
-    def holders_at(self, address: int) -> list[Holder]:
-        return self._holder_at.get(address, [])
+    def _find_at(self, address: int) -> list[Holder]:
+        found: list[Holder] = []
+        endpoints: list[PrivateEndpoint] = []
+        for resource in self.estate.holders_of_address(address):
+            if isinstance(resource, IpConfiguration):
+                nic = self.estate.nic_of(resource)
+                if nic is not None:
+                    found += [h for h in self._of_nic(nic) if h.id == resource.id]
+            elif isinstance(resource, Firewall):
+                found += [h for h in self._of_firewall(resource)
+                          if h.address.first == h.address.last == address]
+            elif isinstance(resource, PrivateEndpoint):
+                endpoints.append(resource)
+        if not found:
+            found = [h for e in endpoints for h in self._of_endpoint(e)
+                     if h.address.first == h.address.last == address]
+        return found
+
+    def holders_in_subnet(self, subnet_id: str) -> list[Holder]:
+        found = self._holders_by_subnet.get(ids.key(subnet_id))
+        if found is None:
+            found = self._holders_by_subnet[ids.key(subnet_id)] = self._find_in_subnet(subnet_id)
+        return found
 
     @cached_property
     def _holders_by_subnet(self) -> dict[str, list[Holder]]:
-        index: dict[str, list[Holder]] = defaultdict(list)
-        for holder in self.holders:
-            index[ids.key(holder.subnet_id or "")].append(holder)
-        return index
+        return {}
 
-    def holders_in_subnet(self, subnet_id: str) -> list[Holder]:
-        return self._holders_by_subnet.get(ids.key(subnet_id), [])
+    def _find_in_subnet(self, subnet_id: str) -> list[Holder]:
+        subnet_key = ids.key(subnet_id)
+        found: list[Holder] = []
+        seen: set[str] = set()
+        for config in self.estate.ip_configurations_in(subnet_id):
+            nic = self.estate.nic_of(config)
+            if nic is not None and ids.key(nic.id) not in seen:
+                seen.add(ids.key(nic.id))
+                found += [h for h in self._of_nic(nic) if ids.key(h.subnet_id or "") == subnet_key]
+        for firewall in self.estate.of(Firewall):
+            found += [h for h in self._of_firewall(firewall)
+                      if ids.key(h.subnet_id or "") == subnet_key]
+        for endpoint in self.estate.of(PrivateEndpoint):
+            if ids.key(endpoint.subnet_id or "") == subnet_key:
+                found += [h for h in self._of_endpoint(endpoint)
+                          if not any(n.kind == "nic" for n in self.holders_at(h.address.first))]
+        return found
+
+    def holders_within(self, prefix: Prefix) -> list[Holder]:
+        """The holders of the addresses a prefix covers."""
+        addresses = self._held_addresses
+        lo = bisect.bisect_left(addresses, prefix.first)
+        hi = bisect.bisect_right(addresses, prefix.last)
+        return [h for a in addresses[lo:hi] for h in self.holders_at(a)]
 
     @cached_property
-    def _holders_by_nic(self) -> dict[str, list[Holder]]:
-        index: dict[str, list[Holder]] = defaultdict(list)
-        for holder in self.holders:
-            if holder.nic is not None:
-                index[ids.key(holder.nic.id)].append(holder)
-        return index
+    def _held_addresses(self) -> list[int]:
+        return self.estate.held_addresses()
 
     def holders_of_nic(self, nic_id: str) -> list[Holder]:
-        return self._holders_by_nic.get(ids.key(nic_id), [])
+        nic = self.estate.get(nic_id, NetworkInterface)
+        return self._of_nic(nic) if nic is not None else []
 
     def holders_in_vnet(self, vnet_id: str) -> list[Holder]:
-        return self._holders_by_vnet.get(ids.key(vnet_id), [])
+        vnet = self.estate.get(vnet_id, VirtualNetwork)
+        subnet_keys = [ids.key(s.id) for s in self.estate.subnets_of(vnet)] if vnet else []
+        subnet_keys += self._unlisted_subnets.get(ids.key(vnet_id), [])
+        return [h for s in subnet_keys for h in self.holders_in_subnet(s)]
 
     @cached_property
-    def _holders_by_vnet(self) -> dict[str, list[Holder]]:
-        index: dict[str, list[Holder]] = defaultdict(list)
-        for holder in self.holders:
-            vnet_id = self.vnet_of_subnet(holder.subnet_id)
-            if vnet_id:
-                index[ids.key(vnet_id)].append(holder)
+    def _unlisted_subnets(self) -> dict[str, list[str]]:
+        """Subnets that NICs name but the export lacks, by the VNet their ID names."""
+        index: dict[str, list[str]] = defaultdict(list)
+        for subnet_key in self.estate.subnet_ids_with_configs():
+            if self.estate.get(subnet_key, Subnet) is None:
+                index[ids.key(ids.parent_id(subnet_key) or "")].append(subnet_key)
         return index
 
     def asg_addresses(self, asg_id: str) -> list[Prefix]:

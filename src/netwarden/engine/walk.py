@@ -305,7 +305,7 @@ class Walker:
 
     def firewall(self, branch: Branch, firewall: Firewall, out: list[Outcome],
                  addressed: bool = False) -> None:
-        compiled = self.firewalls.compile(firewall)
+        compiled = self.firewalls.compile_for(firewall, branch.packets)
         # the unions are precomputed, so rule-by-rule work happens only where it matters
         if branch.packets & compiled.network_denied:
             for decision in compiled.network:

@@ -259,6 +259,11 @@ def cover(s: PacketSet, limit: int | None = None) -> Boxes:
         found = list(dict.fromkeys(c.expand(b) for b in found))
         found.sort(key=lambda b: -_size(b))
         found = c.irredundant(found)
+        if truncated and c.budget >= 0:  # the grown boxes may cover what was cut off
+            covered = c.bdd.false
+            for comps in found:
+                covered |= c.product(comps)
+            truncated = (target & ~covered) != c.bdd.false
     result = Boxes()
     for comps in sorted(found):
         by_field = {dim.field: rs for dim, rs in zip(c.dims, comps)}

@@ -3,17 +3,26 @@ the internet, on-premises), recomputing only the pairs a change can touch."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from netwarden.diff.nsg_only import (
+    Groups,
+    changed_nsgs,
+    decided_differently,
+    internal_rows,
+    internet_rows,
+)
 from netwarden.diff.resources import ResourceDelta, compare
 from netwarden.engine import Engine
 from netwarden.engine.endpoints import Endpoint, of_resource, resolve
+from netwarden.engine.fanout import Fanout, Row
 from netwarden.engine.packets import PacketSet, PacketSpace
 from netwarden.engine.path import Hop
-from netwarden.engine.fanout import Fanout, Row
 from netwarden.engine.reach import as_sent
 from netwarden.model import ids
 from netwarden.model.compute import NetworkInterface
+from netwarden.model.edge import ApplicationGateway
 from netwarden.model.estate import Estate
 from netwarden.model.network import RouteTable, Subnet
 from netwarden.model.security import ApplicationSecurityGroup, NetworkSecurityGroup
@@ -57,7 +66,8 @@ def _groups(engine: Engine) -> dict[str, Endpoint]:
 
 def _affected(delta: ResourceDelta, before: Estate, after: Estate) -> set[str] | None:
     """Subnet keys whose traffic (as source or destination) a change can alter, or None when
-    the change is global (a peering, firewall, gateway, VNet, public entry point ...)."""
+    the change is global (a peering, firewall, gateway, VNet, public entry point, or
+    anything at a subnet that forwards others' traffic ...)."""
     touched: set[str] = set()
     changed = [*delta.added, *delta.removed, *(a for _, a in delta.changed), *(b for b, _ in delta.changed)]
     for resource in changed:
@@ -85,25 +95,37 @@ def _affected(delta: ResourceDelta, before: Estate, after: Estate) -> set[str] |
                     touched.add(ids.key(subnet.id))
                 elif isinstance(resource, ApplicationSecurityGroup):
                     return None                     # rules anywhere may name it
+    if touched & (_transit(before) | _transit(after)):
+        return None     # its NSGs and routes also decide traffic between other subnets
     return touched
+
+
+def _transit(estate: Estate) -> set[str]:
+    """Subnets that pass traffic between others: those of NICs that forward (NVAs) and of
+    application gateways (which proxy to their backends)."""
+    found = {ids.key(c.subnet_id) for nic in estate.nics if nic.ip_forwarding
+             for c in nic.ip_configurations if c.subnet_id}
+    return found | {ids.key(g.subnet_id) for g in estate.of(ApplicationGateway) if g.subnet_id}
 
 
 def diff(before: Estate, after: Estate, space: PacketSpace | None = None, *,
          incremental: bool = True) -> DiffResult:
     """Every endpoint pair's change, one walk per source group in each version; with
-    ``incremental``, only the pairs the resource delta can touch are walked (the others are
-    unchanged by construction)."""
+    ``incremental``, only what the resource delta can change is walked (the rest is
+    unchanged by construction): for a change to NSGs alone, only the packets those NSGs
+    decide differently (netwarden.diff.nsg_only); otherwise the pairs of the subnets it
+    touches."""
     space = space or PacketSpace()
     old, new = Engine(before, space=space), Engine(after, space=space)
     delta = compare(before, after)
     result = DiffResult(delta)
+    if incremental and old.k8s is None and new.k8s is None and (nsgs := changed_nsgs(delta)):
+        _diff_nsgs(result, old, new, nsgs, delta)
+        return result
     old_fan, new_fan = Fanout(old, _groups(old)), Fanout(new, _groups(new))
     names = list(dict.fromkeys([*old_fan.endpoints, *new_fan.endpoints]))
     affected = (_affected(delta, before, after) if delta else set()) if incremental else None
-    for a in names:
-        for b in names:
-            if _pairable(old_fan, new_fan, a, b):
-                result.pairs_total += 1
+    result.pairs_total = _pair_count(old_fan.endpoints, new_fan.endpoints)
     for a in names:
         if affected is None or a in affected:
             wanted = names
@@ -121,6 +143,52 @@ def diff(before: Estate, after: Estate, space: PacketSpace | None = None, *,
                      _cell(old_fan, was, a, b, space), _cell(new_fan, now, a, b, space),
                      was, now, b, delta)
     return result
+
+
+def _diff_nsgs(result: DiffResult, old: Engine, new: Engine, nsgs: set[str],
+               delta: ResourceDelta) -> None:
+    """Only NSGs changed: walk the packets they decide differently (see nsg_only)."""
+    changed = decided_differently(old, new, nsgs)
+    was, now = Groups(old), Groups(new)
+    names = list(dict.fromkeys([*was.subnets, *now.subnets]))
+    result.pairs_total = _pair_count({k: _kind(k) for k in was.subnets},
+                                     {k: _kind(k) for k in now.subnets})
+    if not changed:
+        return
+    sources = set(was.meeting("src", changed))
+    for a in names:
+        if a == "internet":
+            rows = internet_rows(was, now, nsgs)
+        else:
+            rows = internal_rows(was, now, a, changed) if a in sources else None
+        if rows is None:
+            continue
+        wanted, before, after = rows
+        for b in wanted:
+            result.pairs_recomputed += 1
+            cells = [g.addresses(a, "src") & g.addresses(b, "dst") & row.allowed(b, g.engine.space.none())
+                     for g, row in ((was, before), (now, after))]
+            _compare(result, was.label(a), was.label(b), cells[0], cells[1], before, after, b, delta)
+
+
+def _kind(key: str) -> str:
+    return key if key in ("internet", "onprem") else "holders"
+
+
+def _pair_count(old: Mapping[str, Endpoint | str], new: Mapping[str, Endpoint | str]) -> int:
+    """How many (a, b) pairs either version can ask about (both groups in that version,
+    a != b, not the internet to itself), counted without enumerating them."""
+    def internet(group: Mapping[str, Endpoint | str]) -> set[str]:
+        return {k for k, e in group.items() if (e if isinstance(e, str) else e.kind) == "internet"}
+
+    def pairs(keys: set[str], *excluded: set[str]) -> int:
+        n = len(keys)
+        return n * (n - 1) - sum(len(x) * (len(x) - 1) for x in excluded)
+
+    common = old.keys() & new.keys()
+    i_old, i_new = internet(old) & common, internet(new) & common
+    both = pairs(set(common), i_old, i_new) + len(i_old & i_new) * (len(i_old & i_new) - 1)
+    return pairs(set(old), internet(old)) + pairs(set(new), internet(new)) - both
 
 
 def _pairable(old: Fanout, new: Fanout, a: str, b: str) -> bool:

@@ -6,6 +6,7 @@ threshold; 2 bad input or usage.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -36,7 +37,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-_state = {"debug": False}
+_state = {"debug": False, "process": False}   # process: run as the command, not in-process
 
 
 class TextOrJson(str, Enum):
@@ -69,13 +70,18 @@ def load(paths: list[Path], input_format: InputFormat = InputFormat.auto,
     from netwarden.ingest.interface import LoadOptions
 
     try:
-        return load_estate(paths, input_format=None if input_format is InputFormat.auto
-                           else input_format.value, options=LoadOptions(parameters=parameters),
-                           cluster=cluster)
+        estate = load_estate(paths, input_format=None if input_format is InputFormat.auto
+                             else input_format.value, options=LoadOptions(parameters=parameters),
+                             cluster=cluster)
     except IngestError as exc:
         if _state["debug"]:
             raise
         fail(str(exc))
+    if _state["process"]:
+        # The estate lives as long as the process: Python's cycle collector need never scan
+        # its millions of objects again (on large estates, a third of a query's time).
+        gc.freeze()
+    return estate
 
 
 def emit(data: Any, output: Path | None = None) -> None:
@@ -123,6 +129,31 @@ def validate(
         emit(inventory_json(loaded))
     else:
         render_inventory(loaded, Console(highlight=False))
+
+
+@app.command("snapshot")
+def snapshot_command(
+    estate: EstatePaths,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The snapshot file to write.")],
+    input_format: InputFormatOption = InputFormat.auto,
+    parameters: ParametersOption = None,
+    cluster: ClusterOption = None,
+) -> None:
+    """Load an estate once and save it: every command takes the snapshot in place of the
+    estate and starts in a fraction of a second, materialising only what it needs."""
+    from netwarden.model import snapshot
+
+    loaded = load(estate, input_format, parameters, cluster)
+    try:
+        written = snapshot.write(loaded, output, inputs=list(loaded.sources))
+    except OSError as exc:
+        fail(f"{output}: cannot write: {exc.strerror}")
+    console = Console(highlight=False, stderr=True)
+    warnings = sum(1 for d in loaded.diagnostics if d.level.value == "warning")
+    console.print(f"wrote {output}: {written['resources']:,} resources, "
+                  f"{written['bytes'] / 2**20:.1f} MB"
+                  + (f", {warnings} warning(s) kept with it (netwarden validate {output})"
+                     if warnings else ""))
 
 
 ServiceTagsOption = Annotated[Optional[Path], typer.Option(
@@ -469,6 +500,7 @@ def checks_explain(check_id: Annotated[str, typer.Argument(help="A check ID, e.g
 def main() -> None:
     """Entry point: usage errors exit 2 (click's convention, which matches ours); an
     unexpected exception is one line unless --debug asks for the traceback."""
+    _state["process"] = True
     try:
         app()
     except SystemExit:

@@ -16,6 +16,7 @@ from netwarden.ingest import jsonc
 from netwarden.ingest.build import build_estate
 from netwarden.ingest.interface import Adapter, IngestError, LoadOptions, RawResource
 from netwarden.k8s.documents import YAML_SUFFIXES, KNode, is_manifest, read_yaml
+from netwarden.model import snapshot
 from netwarden.model.estate import Diagnostic, Estate
 from netwarden.model.values import Location
 
@@ -135,13 +136,36 @@ def load_estate(paths: Sequence[str | Path], *, input_format: str | None = None,
     Loading allocates millions of small objects that all live on; Python's cycle collector
     would scan them again and again (about a third of the time on large estates), so it is
     paused while loading."""
+    snapshots = [p for p in paths if Path(p).is_file() and snapshot.is_snapshot(p)]
     enabled = gc.isenabled()
     gc.disable()
     try:
+        if snapshots:
+            return _restore(paths, snapshots)
         return _load(paths, input_format, options or LoadOptions(), cluster)
     finally:
         if enabled:
             gc.enable()
+
+
+def _restore(paths: Sequence[str | Path], snapshots: list[str | Path]) -> Estate:
+    """An estate saved by ``netwarden snapshot`` (see :mod:`netwarden.model.snapshot`)."""
+    path = snapshots[0]
+    if len(paths) > 1:
+        raise IngestError(Location(str(path)), "a snapshot holds a whole estate: give it as the "
+                          "only input (snapshot the other inputs with it instead)")
+    try:
+        estate, changed = snapshot.read(path)
+    except snapshot.SnapshotError as exc:
+        raise IngestError(Location(str(path)), str(exc)) from None
+    except OSError as exc:
+        raise IngestError(Location(str(path)), f"cannot read: {exc.strerror}") from None
+    for source in changed:
+        estate.diagnostics.append(Diagnostic(
+            "stale-snapshot", f"{source} has changed since this snapshot was written: the "
+            "analysis is of the estate as it was then (run netwarden snapshot again)",
+            Location(str(path))))
+    return estate
 
 
 def _load(paths: Sequence[str | Path], input_format: str | None, options: LoadOptions,

@@ -133,10 +133,20 @@ def targets(results: dict) -> list[tuple[str, str, str]]:
         return f"{word} (by extrapolation)" if extrapolated else word
 
     if large:
-        ok = large["reach_with_load_s"] < t["reach_with_load_s"]
-        rows.append(("reach incl. load < 0.5 s (large)",
-                     f"{fmt_s(large['reach_with_load_s'])} (load {fmt_s(large['load_s'])}, reach "
-                     f"{fmt_s(large['reach_cold_s'])})", verdict(ok)))
+        snap = large.get("snapshot")
+        if snap:
+            ok = snap["reach_with_load_s"] < t["reach_with_load_s"]
+            rows.append(("reach incl. load < 0.5 s (large)",
+                         f"{fmt_s(snap['reach_with_load_s'])} from a snapshot (restore "
+                         f"{fmt_s(snap['restore_s'])}, reach {fmt_s(snap['reach_s'])}; the whole "
+                         f"`netwarden reach` process {fmt_s(snap['cli_reach']['wall_s'])}); from the "
+                         f"Azure JSON {fmt_s(large['reach_with_load_s'])} (load {fmt_s(large['load_s'])})",
+                         verdict(ok)))
+        else:
+            ok = large["reach_with_load_s"] < t["reach_with_load_s"]
+            rows.append(("reach incl. load < 0.5 s (large)",
+                         f"{fmt_s(large['reach_with_load_s'])} (load {fmt_s(large['load_s'])}, reach "
+                         f"{fmt_s(large['reach_cold_s'])})", verdict(ok)))
     n = results.get("nsg1000")
     if n:
         rows.append(("compile a 1,000-rule NSG < 50 ms", f"{fmt_s(n['cold_median_s']['both'])} "
@@ -214,6 +224,16 @@ def figures(results: dict) -> str:
         ("**reach incl. load** (CPU)", lambda r: f"{fmt_s(r['reach_with_load_s'])} "
                                                  f"({fmt_s(r.get('reach_with_load_cpu_s'))})"),
         ("reach, warm / trace (1 packet)", lambda r: f"{fmt_s(r['reach_warm_s'])} / {fmt_s(r['trace_s'])}"),
+        ("`netwarden snapshot`: write / size", lambda r: f"{fmt_s(r['snapshot']['write_s'])} / "
+                                                      f"{r['snapshot']['bytes'] / 2**20:.0f} MB"
+         if r.get("snapshot") else "–"),
+        ("**reach incl. load from the snapshot** (CPU)",
+         lambda r: f"{fmt_s(r['snapshot']['reach_with_load_s'])} "
+                   f"({fmt_s(r['snapshot']['reach_with_load_cpu_s'])}); restore "
+                   f"{fmt_s(r['snapshot']['restore_s'])}, {r['snapshot']['materialised']:,} of "
+                   f"{r['snapshot']['resources']:,} resources materialised" if r.get("snapshot") else "–"),
+        ("`netwarden reach` from the snapshot (process)",
+         lambda r: fmt_measure(r["snapshot"]["cli_reach"]) if r.get("snapshot") else "–"),
         ("**compile all NSGs** (in+out)", lambda r: fmt_s(r["nsg_compile"]["total_s"])),
         ("compile per NSG: mean / p95 / max",
          lambda r: " / ".join(fmt_s(r["nsg_compile"][k]) for k in ("mean_s", "p95_s", "max_s"))),

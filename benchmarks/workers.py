@@ -139,6 +139,43 @@ def worker(size: str, d: Path, src_name: str, dst_name: str, profile: bool, use_
     return res
 
 
+def worker_snapshot_write(d: Path, out: Path) -> dict:
+    """Load the Azure JSON and write it as a snapshot (``netwarden snapshot``)."""
+    from netwarden.ingest import load_estate
+    from netwarden.model import snapshot
+
+    estate = load_estate([d])
+    t0 = time.perf_counter()
+    written = snapshot.write(estate, out, inputs=list(estate.sources))
+    return {"write_s": time.perf_counter() - t0, "bytes": written["bytes"],
+            "resources": written["resources"]}
+
+
+def worker_snapshot_reach(snap: Path, src_name: str, dst_name: str) -> dict:
+    """reach incl. load, the load being a snapshot's: restore + Engine + endpoints + reach,
+    timed as ``worker`` times the JSON path (imports excluded), then a trace."""
+    t0 = time.perf_counter()
+    from netwarden.engine import Engine, Packet, Service
+    from netwarden.ingest import load_estate
+    import_s = time.perf_counter() - t0
+
+    c0 = time.process_time()
+    t0 = time.perf_counter()
+    estate = load_estate([snap])
+    t1 = time.perf_counter()
+    engine = Engine(estate)
+    r = engine.reach(engine.endpoint(src_name), engine.endpoint(dst_name), Service(6, (443, 443)))
+    t2 = time.perf_counter()
+    c2 = time.process_time()
+    tr = engine.trace(Packet(ip_of(src_name), ip_of(dst_name), 6, 50000, 443))
+    t3 = time.perf_counter()
+    materialised = len(getattr(estate._by_id, "_cache", ()))
+    return {"import_s": import_s, "restore_s": t1 - t0, "reach_s": t2 - t1,
+            "reach_with_load_s": t2 - t0, "reach_with_load_cpu_s": c2 - c0,
+            "trace_s": t3 - t2, "verdict": r.verdict, "trace_verdict": tr.verdict,
+            "materialised": materialised, "resources": len(estate), "rss_mb": rss_mb()}
+
+
 def worker_nsg1000(d: Path, repeats: int = 5) -> dict:
     """The 1,000-rule NSG compiled in a fresh packet space, both directions."""
     from netwarden.engine import Engine

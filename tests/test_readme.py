@@ -24,7 +24,7 @@ def _command(line: str) -> list[str]:
 def test_the_block_lists_every_command() -> None:
     listed = {" ".join(_command(line)) for line in LINES}
     assert listed == {"validate", "scan", "reach", "trace", "verify", "matrix", "diff",
-                      "flows analyze", "flows suggest", "checks"}
+                      "flows analyze", "flows suggest", "checks", "snapshot"}
 
 
 @pytest.mark.parametrize("line", LINES, ids=[" ".join(_command(line)) for line in LINES])

@@ -438,6 +438,30 @@ def test_builder_errors_name_the_terraform_address_and_attribute(tmp_path: Path)
     assert caught.value.message == "5000 is outside the valid priorities 100-4096"
 
 
+@pytest.mark.parametrize("rules, path, message", [
+    ({1: {"priority": 5000}}, "security_rule[1].priority", "5000 is outside the valid priorities 100-4096"),
+    ({2: {"source_address_prefix": "", "source_address_prefixes": ["10.0.0.0/8", "10.0.0.300"]}},
+     "security_rule[2].source_address_prefixes[1]", None),
+    ({0: {"destination_port_ranges": ["22", "x-y"], "destination_port_range": ""}},
+     "security_rule[0].destination_port_ranges[1]", None),
+])
+def test_errors_in_inline_blocks_name_the_element(tmp_path: Path, rules: dict[int, dict[str, Any]],
+                                                  path: str, message: str | None) -> None:
+    """An inline block's attribute (and a list element of one) is located exactly: the
+    block's node is kept by its view, list elements are indexed directly."""
+    document = json.loads(HUB_SPOKE.read_text())
+    nsg = document["planned_values"]["root_module"]["resources"][1]
+    first = nsg["values"]["security_rule"][0]
+    nsg["values"]["security_rule"] = [
+        {**first, "name": f"rule-{i}", "priority": 1000 + i, **rules.get(i, {})} for i in range(3)]
+    with pytest.raises(IngestError) as caught:
+        load(tmp_path, document)
+    where = caught.value.location
+    assert where.address == "azurerm_network_security_group.shared"
+    assert where.path == f"planned_values.root_module.resources[1].values.{path}"
+    assert message is None or caught.value.message == message
+
+
 # -- malformed input: one located error, exit 2 --------------------------------------------------
 
 def _patched(path: str, value: Any) -> dict[str, Any]:

@@ -89,10 +89,11 @@ class Instance:
     def values(self) -> Node:
         return self.node.get("values")
 
-    def at(self, path: tuple[str | int, ...]) -> Node:
+    def at(self, path: tuple[str | int, ...], start: Node | None = None) -> Node:
         """The planned value at a path of attribute names and list indexes (a Node of
-        None where there is nothing)."""
-        node = self.values
+        None where there is nothing); from ``start`` (a node of this instance) when given,
+        with ``path`` relative to it."""
+        node = self.values if start is None else start
         for step in path:
             node = step_into(node, step)
         return node
@@ -117,12 +118,12 @@ class Instance:
 
 
 def step_into(node: Node, step: str | int) -> Node:
+    """One step down: an attribute by name, a list element by index (a Node of None,
+    located where the element would be, when there is none)."""
     if isinstance(step, str):
         return node.get(step)
     if isinstance(node.value, list) and 0 <= step < len(node.value):
-        for index, item in enumerate(node.items()):
-            if index == step:
-                return item
+        return node._child(node.value[step], step)
     return Node(None, node.location.child(step))
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from netwarden.ingest.node import Node
-from netwarden.ingest.terraform.plan import Instance
+from netwarden.ingest.terraform.plan import Instance, step_into
 from netwarden.model.values import Location
 
 if TYPE_CHECKING:
@@ -33,16 +33,39 @@ class Kind:
     translate: Callable[[View], None] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+# Where a value came from: a Location, the plan Node it was read from, or (where, step) for
+# a member of a value. Locations are formed only when asked for (an error, a resource's
+# source): forming one per attribute read would cost more than the reading.
+Where = Location | Node | tuple[Any, str | int]
+
+
+def located(where: Where) -> Location:
+    if isinstance(where, Location):
+        return where
+    if isinstance(where, tuple):
+        return located(where[0]).child(where[1])
+    return where.location
+
+
 class Val:
     """A value read from the plan (known, or resolved through references), and where."""
 
-    value: Any
-    where: Location
-    unresolved: bool = False
+    __slots__ = ("_where", "unresolved", "value")
+
+    def __init__(self, value: Any, where: Where, unresolved: bool = False) -> None:
+        self.value = value
+        self._where = where
+        self.unresolved = unresolved
+
+    @property
+    def where(self) -> Location:
+        where = self._where
+        if not isinstance(where, Location):
+            where = self._where = located(where)
+        return where
 
     def map(self, function: Any) -> Val:
-        return self if self.value is None else Val(function(self.value), self.where)
+        return self if self.value is None else Val(function(self.value), self._where)
 
 
 def enabled(val: Val) -> Val:
@@ -58,16 +81,16 @@ class Origins:
     """Where each built container and each member of one came from."""
 
     def __init__(self) -> None:
-        self._containers: dict[int, Location] = {}
-        self._members: dict[tuple[int, str | int], Location] = {}
+        self._containers: dict[int, Where] = {}
+        self._members: dict[tuple[int, str | int], Where] = {}
         self._alive: list[Any] = []        # keeps ids unique while the build runs
 
-    def container(self, value: Any, where: Location) -> Any:
+    def container(self, value: Any, where: Where) -> Any:
         self._containers[id(value)] = where
         self._alive.append(value)
         return value
 
-    def member(self, parent: Any, step: str | int, where: Location) -> None:
+    def member(self, parent: Any, step: str | int, where: Where) -> None:
         self._members[(id(parent), step)] = where
 
     def has(self, value: Any) -> bool:
@@ -75,8 +98,9 @@ class Origins:
 
     def locate(self, parent: Any, value: Any, step: str | int) -> Location | None:
         if isinstance(value, (dict, list)) and id(value) in self._containers:
-            return self._containers[id(value)]
-        return self._members.get((id(parent), step))
+            return located(self._containers[id(value)])
+        found = self._members.get((id(parent), step))
+        return None if found is None else located(found)
 
 
 class LocatedNode(Node):
@@ -96,23 +120,42 @@ class LocatedNode(Node):
         node._step = step
         node._keys = self._keys
         node._origins = self._origins
-        node._location = self._origins.locate(self.value, value, step) or self.location
+        node._location = None       # located when asked (the origins outlive the build)
         return node
+
+    @property
+    def location(self) -> Location:
+        if self._location is None:
+            parent = self._parent
+            assert parent is not None
+            self._location = self._origins.locate(parent.value, self.value, self._step) \
+                or parent.location
+        return self._location
 
 
 class View:
     """One resource instance (or a nested block of it) as the translators read it."""
 
-    __slots__ = ("instance", "path", "tf")
+    __slots__ = ("_base", "instance", "path", "tf")
 
-    def __init__(self, instance: Instance, path: tuple[str | int, ...], tf: Translation) -> None:
+    def __init__(self, instance: Instance, path: tuple[str | int, ...], tf: Translation,
+                 base: Node | None = None) -> None:
         self.instance = instance
         self.path = path
         self.tf = tf
+        self._base = base           # the node at ``path``, found once
+
+    @property
+    def base(self) -> Node:
+        """The node of this block (or resource's values): paths are read from here rather
+        than from the resource's values again."""
+        if self._base is None:
+            self._base = self.instance.at(self.path)
+        return self._base
 
     @property
     def location(self) -> Location:
-        return self.instance.at(self.path).location
+        return self.base.location
 
     @property
     def address(self) -> str:
@@ -124,7 +167,7 @@ class View:
         return self.tf.id_of(self.instance)
 
     def node(self, *path: str | int) -> Node:
-        return self.instance.at(self.path + path)
+        return self.instance.at(path, self.base)
 
     def configured(self, name: str) -> bool:
         """Whether the configuration sets this attribute or block (when it does not, an
@@ -139,18 +182,18 @@ class View:
         What stays unknown is None, reported (unless ``quiet``) as an unresolved value;
         ``note`` says why it is unknown ("assigned by Azure") or what follows from it."""
         full = self.path + path
-        node = self.instance.at(full)
+        node = self.instance.at(path, self.base)
         if not self.instance.unknown_at(full):
             marker = self.instance.unknown_marker(full)
             if isinstance(node.value, list) and isinstance(marker, list) and True in marker:
-                return Val(self._elements(full, node, marker, quiet, note), node.location)
-            return Val(node.value, node.location)
+                return Val(self._elements(full, node, marker, quiet, note), node)
+            return Val(node.value, node)
         resolved = self.tf.resolver.unknown_value(self.instance, full)
         if resolved is not None:
-            return Val(resolved, node.location)
+            return Val(resolved, node)
         if not quiet:
             self.tf.unresolved(node.location, note)
-        return Val(None, node.location, unresolved=True)
+        return Val(None, node, unresolved=True)
 
     def _elements(self, full: tuple[str | int, ...], node: Node, marker: list[Any],
                   quiet: bool, note: str) -> list[Any]:
@@ -185,19 +228,19 @@ class View:
             return [val]
         if not isinstance(val.value, list):
             return []
-        return [Val(item, val.where.child(i)) for i, item in enumerate(val.value) if item is not None]
+        return [Val(item, (val._where, i)) for i, item in enumerate(val.value) if item is not None]
 
     def ref(self, *path: str | int, quiet: bool = False) -> Val:
         """An ID attribute as an Azure reference ``{"id": ...}``."""
         val = self.at(*path, quiet=quiet)
         if val.value is None or val.value == "":
             return Val(None, val.where, val.unresolved)
-        return Val(self.obj({"id": val}, val.where), val.where)
+        return Val(self.obj({"id": val}, val._where), val._where)
 
     def refs(self, *path: str | int) -> Val:
         """A list of IDs as Azure references ``[{"id": ...}]``."""
-        items = [self.obj({"id": e}, e.where) for e in self.elements(*path) if e.value != ""]
-        where = self.node(*path).location
+        items = [self.obj({"id": e}, e._where) for e in self.elements(*path) if e.value != ""]
+        where = self.node(*path)
         return Val(self.tf.origins.container(items, where), where)
 
     # -- nested blocks -------------------------------------------------------------------------
@@ -205,16 +248,16 @@ class View:
     def blocks(self, *path: str | int, quiet: bool = False) -> list[View]:
         """The blocks of a nested block type (a list of objects)."""
         full = self.path + path
-        node = self.instance.at(full)
+        node = self.instance.at(path, self.base)
         if self.instance.unknown_at(full):
             if not quiet:
                 self.tf.unresolved(node.location, "")
             return []
         if isinstance(node.value, dict):
-            return [View(self.instance, full, self.tf)]
+            return [View(self.instance, full, self.tf, node)]
         if isinstance(node.value, list):
-            return [View(self.instance, (*full, i), self.tf) for i in range(len(node.value))
-                    if isinstance(node.value[i], dict)]
+            return [View(self.instance, (*full, i), self.tf, step_into(node, i))
+                    for i in range(len(node.value)) if isinstance(node.value[i], dict)]
         return []
 
     def block(self, *path: str | int, quiet: bool = False) -> View | None:
@@ -223,23 +266,23 @@ class View:
 
     # -- building ------------------------------------------------------------------------------
 
-    def obj(self, members: dict[str, Any], where: Location | None = None) -> dict[str, Any]:
+    def obj(self, members: dict[str, Any], where: Where | None = None) -> dict[str, Any]:
         """An Azure-shaped object. A member given as a :class:`Val` records where it came
         from (also when it is absent, so that "is required" names the Terraform attribute);
         a Val of None leaves the member out."""
         built: dict[str, Any] = {}
-        self.tf.origins.container(built, where or self.location)
+        self.tf.origins.container(built, self.base if where is None else where)
         for name, member in members.items():
             if isinstance(member, Val):
-                self.tf.origins.member(built, name, member.where)
+                self.tf.origins.member(built, name, member._where)
                 if member.value is None:
                     continue
-                built[name] = self._copy(member.value, member.where)
+                built[name] = self._copy(member.value, member._where)
             elif member is not None:
                 built[name] = member
         return built
 
-    def _copy(self, value: Any, where: Location) -> Any:
+    def _copy(self, value: Any, where: Where) -> Any:
         """Plan values are copied (merges mutate what is built); their members keep their
         places in the plan."""
         if isinstance(value, list):
@@ -247,12 +290,12 @@ class View:
                 return self.tf.origins.container(list(value), where)   # built objects
             copied = self.tf.origins.container(list(value), where)
             for i in range(len(copied)):
-                self.tf.origins.member(copied, i, where.child(i))
+                self.tf.origins.member(copied, i, (where, i))
             return copied
         if isinstance(value, dict) and not self.tf.origins.has(value):
             copied = self.tf.origins.container(dict(value), where)
             for key in copied:
-                self.tf.origins.member(copied, key, where.child(key))
+                self.tf.origins.member(copied, key, (where, key))
             return copied
         return value
 

@@ -201,36 +201,61 @@ def internal_rows(old: Groups, new: Groups, source: str, delta: PacketSet
 
 def internet_rows(old: Groups, new: Groups, nsgs: set[str]) -> tuple[list[str], Row, Row] | None:
     """The internet's rows through the entry points that can meet a changed NSG (and the
-    NIC entries whose arrivals could overlap theirs), towards every group they reach."""
+    NIC entries whose arrivals could overlap theirs), towards every group they reach.
+
+    Each entry point is walked in the old version first; where none of its outcomes passed
+    a changed NSG, its walk in the new version is the same (the walks differ only from an
+    evaluation of a changed NSG on, and each evaluation leaves a hop naming it on what
+    arrives or is dropped), so the old outcomes stand for both."""
     entries = [e for e in old.engine.topology.entries if e.pip.address is not None]
-    picked = {(e.pip.address.first, e.pip.address.last)  # type: ignore[union-attr]
-              for e in entries if _meets_nsgs(old.engine, e, nsgs)}
+    picked = {_range(e) for e in entries if _meets_nsgs(old.engine, e, nsgs)}
     if not picked:
         return None
-    outcomes, arrived = _internet_walks(old, new, picked)
-    landing = arrived.forget(*_OTHERS["dst"])
-    more = {(e.pip.address.first, e.pip.address.last) for e in entries  # type: ignore[union-attr]
-            if e.kind == "nic" and _private_meets(old.engine, e, landing)} - picked
-    if more:
-        outcomes, arrived = _internet_walks(old, new, picked | more)
-    wanted = [b for b in old.meeting("dst", arrived) if b != "internet"]
+    walks: tuple[dict[tuple[int, int], list[Outcome]], dict[tuple[int, int], list[Outcome]]] = ({}, {})
+    _walk_entries(old, new, picked, nsgs, walks)
+    landing = _arrived(old, walks).forget(*_OTHERS["dst"])
+    more = {_range(e) for e in entries if e.kind == "nic" and _private_meets(old.engine, e, landing)}
+    _walk_entries(old, new, more - picked, nsgs, walks)
+    if not any(_touches(o, nsgs) for walk in walks[0].values() for o in walk):
+        return None             # no changed NSG on the internet's way: nothing changes
+    rows = []
+    for groups, walk in zip((old, new), walks):
+        order = dict.fromkeys(_range(e) for e in groups.engine.topology.entries if e.pip.address)
+        rows.append([o for address in order for o in walk.get(address, ())])
+    wanted = [b for b in old.meeting("dst", _arrived(old, walks)) if b != "internet"]
     if not wanted:
         return None
-    return wanted, credit(old, "internet", outcomes[0], wanted), credit(new, "internet", outcomes[1], wanted)
+    return wanted, credit(old, "internet", rows[0], wanted), credit(new, "internet", rows[1], wanted)
 
 
-def _internet_walks(old: Groups, new: Groups, addresses: set[tuple[int, int]]
-                    ) -> tuple[list[list[Outcome]], PacketSet]:
-    """Both versions' walks of internet packets sent to ``addresses`` (public IPs), and
-    the union of what arrives (as sent)."""
-    outcomes = []
-    for groups in (old, new):
-        engine = groups.engine
-        sent = groups.addresses("internet", "src") & engine.addresses.on("dst", sorted(addresses))
-        outcomes.append(engine.walker.from_internet(sent))
-    arrived = old.engine.space.union(as_sent(o.branch) for walk in outcomes for o in walk
-                                     if o.status == "arrived")
-    return outcomes, arrived
+def _walk_entries(old: Groups, new: Groups, addresses: set[tuple[int, int]], nsgs: set[str],
+                  walks: tuple[dict[tuple[int, int], list[Outcome]], ...]) -> None:
+    """Walk internet packets sent to each public IP in ``addresses`` in both versions (the
+    new walk only where the old one passed a changed NSG)."""
+    for address in sorted(addresses):
+        walks[0][address] = found = _from_internet(old, address)
+        touched = any(_touches(o, nsgs) for o in found)
+        walks[1][address] = _from_internet(new, address) if touched else found
+
+
+def _from_internet(groups: Groups, address: tuple[int, int]) -> list[Outcome]:
+    engine = groups.engine
+    sent = groups.addresses("internet", "src") & engine.addresses.on("dst", [address])
+    return engine.walker.from_internet(sent)
+
+
+def _touches(outcome: Outcome, nsgs: set[str]) -> bool:
+    return any(h.resource is not None and ids.key(h.resource) in nsgs for h in outcome.hops)
+
+
+def _arrived(old: Groups, walks: tuple[dict[tuple[int, int], list[Outcome]], ...]) -> PacketSet:
+    """What arrives (as sent) in either version's walks."""
+    return old.engine.space.union(as_sent(o.branch) for walk in walks for found in walk.values()
+                                  for o in found if o.status == "arrived")
+
+
+def _range(entry) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    return entry.pip.address.first, entry.pip.address.last
 
 
 def _meets_nsgs(engine: Engine, entry, nsgs: set[str]) -> bool:  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ The union is always exact unless ``Boxes.truncated`` says the cover was cut shor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from netwarden.engine.packets import (
@@ -117,23 +118,51 @@ class Box:
     def render(self, f: Field) -> str:
         ranges: Ranges = getattr(self, f)
         if f in ("src", "dst"):
-            return _render(ranges, self.top(f), lambda r: [
-                format_cidr(n, p, self.addr_bits)
-                for n, p in range_to_cidrs(r[0], r[1], self.addr_bits)], ", ")
+            return _render_addresses(ranges, self.addr_bits)
         if f == "protocol":
-            text = _render(ranges, 255, lambda r: [protocol_name(r[0])] if r[0] == r[1] else
-                           [protocol_name(r[0]), protocol_name(r[1])] if r[1] == r[0] + 1
-                           else [f"{r[0]}-{r[1]}"])
-            return "any" + text[1:] if text.startswith("*") else text
-        return _render(ranges, 65535, lambda r: [str(r[0]) if r[0] == r[1] else f"{r[0]}-{r[1]}"])
+            return _render_protocols(ranges)
+        return _render_ports(ranges)
 
-    def __str__(self) -> str:
-        parts = [f"src {self.render('src')}", f"dst {self.render('dst')}",
-                 self.render("protocol")]
+    def rendered(self) -> dict[str, str]:
+        """Each field rendered, and the whole box as ``text`` (``str(box)``)."""
+        fields = {f: self.render(f) for f in FIELDS}
+        parts = [f"src {fields['src']}", f"dst {fields['dst']}", fields["protocol"]]
         ports: tuple[tuple[str, Field], ...] = (("sport", "src_port"), ("dport", "dst_port"))
         if any(lo <= p <= hi for p in PORT_PROTOCOLS for lo, hi in self.protocol):
-            parts += [f"{label} {self.render(f)}" for label, f in ports if not self.is_full(f)]
-        return " · ".join(parts)
+            parts += [f"{label} {fields[f]}" for label, f in ports if not self.is_full(f)]
+        fields["text"] = " · ".join(parts)
+        return fields
+
+    def __str__(self) -> str:
+        return self.rendered()["text"]
+
+
+# Rendering is pure and the same ranges recur in many boxes (a subnet's addresses, the
+# internet, a rule's ports): each distinct one is rendered once.
+
+@lru_cache(maxsize=1 << 16)
+def _render_addresses(ranges: Ranges, bits: int) -> str:
+    top = (1 << bits) - 1
+    if ranges == ((0, top),):
+        return "*"
+    own = [b for lo, hi in ranges for b in range_to_cidrs(lo, hi, bits)]
+    comp = [b for lo, hi in _complement(ranges, top) for b in range_to_cidrs(lo, hi, bits)]
+    if len(comp) < len(own):
+        return "* except " + ", ".join(format_cidr(n, p, bits) for n, p in comp)
+    return ", ".join(format_cidr(n, p, bits) for n, p in own)
+
+
+@lru_cache(maxsize=1 << 12)
+def _render_protocols(ranges: Ranges) -> str:
+    text = _render(ranges, 255, lambda r: [protocol_name(r[0])] if r[0] == r[1] else
+                   [protocol_name(r[0]), protocol_name(r[1])] if r[1] == r[0] + 1
+                   else [f"{r[0]}-{r[1]}"])
+    return "any" + text[1:] if text.startswith("*") else text
+
+
+@lru_cache(maxsize=1 << 14)
+def _render_ports(ranges: Ranges) -> str:
+    return _render(ranges, 65535, lambda r: [str(r[0]) if r[0] == r[1] else f"{r[0]}-{r[1]}"])
 
 
 class Boxes(list[Box]):
@@ -142,12 +171,30 @@ class Boxes(list[Box]):
     truncated: bool = False
 
 
+_Intervals = dict[tuple[Any, int, int], list[tuple[int, int, Node]]]
+# Interval lists depend only on the (canonical) node, so every cover of one space shares
+# them: cells towards one subnet share that subnet's address levels, for one. Only exact
+# lists are kept (a list cut short by the budget is never stored).
+_SHARED: dict[int, tuple[PacketSpace, _Intervals]] = {}
+_SHARED_MAX = 2_000_000
+
+
+def _shared_intervals(space: PacketSpace) -> _Intervals:
+    got = _SHARED.get(id(space))
+    if got is None or got[0] is not space:
+        _SHARED.clear()  # one space at a time: a memo must not keep old managers alive
+        got = _SHARED[id(space)] = (space, {})
+    if len(got[1]) > _SHARED_MAX:
+        got[1].clear()
+    return got[1]
+
+
 class _Cover:
     def __init__(self, space: PacketSpace, target: Node) -> None:
         self.space, self.bdd, self.target = space, space.bdd, target
         self.dims: list[_Dim] = [space.dims[f] for f in space.layout.order]
         self.budget = _BUDGET
-        self.memo: dict[tuple[Any, int, int], list[tuple[int, int, Node]]] = {}
+        self.memo: _Intervals = _shared_intervals(space)
         self.suffixes: dict[tuple[Any, int], tuple[list[tuple[Ranges, ...]], bool]] = {}
 
     def intervals(self, u: Node, d: int, i: int = 0) -> list[tuple[int, int, Node]]:
@@ -164,21 +211,29 @@ class _Cover:
         level = self.space.nvars if u.var is None else u.level
         if level >= dim.level + dim.width:
             res = [(0, span - 1, u)]
+        elif level > dim.level + i:
+            # bits i .. k-1 are not tested: the intervals from bit k on, repeated 2^(k-i)
+            # times (typically one interval, so once)
+            k = level - dim.level
+            sub, step = self.intervals(u, d, k), span >> (k - i)
+            if len(sub) == 1:
+                res = [(0, span - 1, sub[0][2])]
+            else:
+                copies = 1 << (k - i)
+                self.budget -= copies * len(sub)
+                if self.budget < 0:
+                    return []
+                res = []
+                for j in range(copies):
+                    _append(res, sub, j * step)
         else:
-            if level == dim.level + i:
-                lo, hi = (~u.low, ~u.high) if u.negated else (u.low, u.high)
-            else:  # bit i is not tested
-                lo = hi = u
-            a, b, half = self.intervals(lo, d, i + 1), self.intervals(hi, d, i + 1), span >> 1
+            lo, hi = (~u.low, ~u.high) if u.negated else (u.low, u.high)
+            a, b = self.intervals(lo, d, i + 1), self.intervals(hi, d, i + 1)
             self.budget -= len(a) + len(b)
             if self.budget < 0:
                 return []
             res = list(a)
-            for x, y, r in b:
-                if res and res[-1][1] == x + half - 1 and res[-1][2] == r:
-                    res[-1] = (res[-1][0], y + half, r)
-                else:
-                    res.append((x + half, y + half, r))
+            _append(res, b, span >> 1)
         self.memo[key] = res
         return res
 
@@ -239,6 +294,15 @@ class _Cover:
         return kept[::-1]
 
 
+def _append(res: list[tuple[int, int, Node]], more: list[tuple[int, int, Node]], offset: int) -> None:
+    """``more`` shifted by ``offset`` after ``res``, merging where they meet alike."""
+    for x, y, r in more:
+        if res and res[-1][1] == x + offset - 1 and res[-1][2] == r:
+            res[-1] = (res[-1][0], y + offset, r)
+        else:
+            res.append((x + offset, y + offset, r))
+
+
 def cover(s: PacketSet, limit: int | None = None) -> Boxes:
     """A compact list of boxes whose union (within the valid universe) is exactly ``s``.
 
@@ -255,7 +319,7 @@ def cover(s: PacketSet, limit: int | None = None) -> Boxes:
     truncated = c.budget < 0
     if limit is not None and len(found) > limit:
         found, truncated = found[:limit], True
-    if len(found) <= _EXPAND_MAX:
+    if 1 < len(found) <= _EXPAND_MAX:  # one exact box is as large as it can be
         found = list(dict.fromkeys(c.expand(b) for b in found))
         found.sort(key=lambda b: -_size(b))
         found = c.irredundant(found)
@@ -277,3 +341,13 @@ def _size(comps: tuple[Ranges, ...]) -> int:
     for rs in comps:
         n *= sum(hi - lo + 1 for lo, hi in rs)
     return n
+
+
+def field_intervals(s: PacketSet, f: Field) -> list[tuple[int, int]] | None:
+    """The values field ``f`` takes in ``s`` (its projection), as sorted maximal
+    intervals; None when they are too many to list (the cover's budget)."""
+    sp = s.space
+    u = sp.bdd.exist(sp.vars_of(*(g for g in FIELDS if g != f)), s.node)
+    c = _Cover(sp, u)
+    spans = [(lo, hi) for lo, hi, r in c.intervals(u, sp.layout.order.index(f)) if r == sp.bdd.true]
+    return None if c.budget < 0 else spans

@@ -4,7 +4,9 @@ protocol/port lists, and, with an intent, whether that is intended, excess or mi
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from netwarden.engine import Engine, Service
 from netwarden.engine.endpoints import Endpoint, of_resource, resolve
@@ -46,11 +48,77 @@ class Cell:
         return marks
 
 
+Pair = tuple[str, str]
+
+
+class Cells(MutableMapping[Pair, Cell]):
+    """The cells of a matrix over every pair of groups that ``pairable`` admits, holding
+    only the cells set explicitly (where packets arrive, or an intent speaks); any other
+    pair reads as an empty cell, built on demand by ``empty``. A large estate has millions
+    of pairs and few of them exchange packets: this keeps the empty ones free."""
+
+    def __init__(self, groups: list[str], pairable: Callable[[str, str], bool],
+                 empty: Callable[[str, str], Cell]) -> None:
+        self.groups = groups
+        self.pairable = pairable
+        self.empty = empty
+        self.stored: dict[Pair, Cell] = {}
+        self._index = {g: n for n, g in enumerate(groups)}
+
+    def __getitem__(self, key: Pair) -> Cell:
+        got = self.stored.get(key)
+        if got is not None:
+            return got
+        a, b = key
+        if a in self._index and b in self._index and self.pairable(a, b):
+            return self.empty(a, b)
+        raise KeyError(key)
+
+    def __setitem__(self, key: Pair, cell: Cell) -> None:
+        self.stored[key] = cell
+
+    def __delitem__(self, key: Pair) -> None:
+        del self.stored[key]
+
+    def __iter__(self) -> Iterator[Pair]:
+        for a in self.groups:
+            for b in self.groups:
+                if (a, b) in self.stored or self.pairable(a, b):
+                    yield (a, b)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self[key]  # type: ignore[index]
+        except (KeyError, TypeError, ValueError):
+            return False
+        return True
+
+    def listed(self) -> list[Cell]:
+        """The cells set explicitly, in row-major group order."""
+        index = self._index
+        return [self.stored[k] for k in sorted(self.stored, key=lambda k: (index.get(k[0], -1),
+                                                                            index.get(k[1], -1)))]
+
+
 @dataclass
 class Matrix:
     by: str
     groups: list[str]
-    cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
+    cells: MutableMapping[Pair, Cell] = field(default_factory=dict)
+
+    def listed(self) -> list[Cell]:
+        """The cells worth listing: where packets arrive, or the intent marks something
+        (every other pair of groups exchanges nothing), in row-major group order."""
+        cells = self.cells.listed() if isinstance(self.cells, Cells) else list(self.cells.values())
+        return [c for c in cells if c.allowed or c.marks]
+
+    @property
+    def pairs(self) -> int:
+        """How many pairs of groups the matrix covers (listed or not)."""
+        return len(self.cells)
 
 
 def groups(engine: Engine, by: str, intent: Intent | None) -> dict[str, Endpoint]:
@@ -83,22 +151,33 @@ def matrix(engine: Engine, by: str = "subnet", intent: Intent | None = None) -> 
         return workload_matrix(engine)
     endpoints = groups(engine, by, intent)
     labels = list(endpoints)
-    result = Matrix(by, labels)
     space = engine.space
     fanout = Fanout(engine, endpoints)
-    for a in labels:
-        row = fanout.row(a)
-        for b in labels:
+    cells = Cells(labels, fanout.pairable,
+                  lambda a, b: Cell(a, b, space.none(), fanout.queried(a, b), _intended(a, b)))
+    result = Matrix(by, labels, cells)
+    with_intent = intent is not None and by == "segment"
+
+    def _intended(a: str, b: str) -> PacketSet | None:
+        if not with_intent:
+            return None
+        intended = space.none()
+        for flow in intent.flows:  # type: ignore[union-attr]
+            if flow.source == a and flow.destination == b:
+                intended |= flow_space(engine, flow, endpoints[a], endpoints[b])
+        return intended
+
+    index = {label: n for n, label in enumerate(labels)}
+    for a, row in fanout.rows(labels):
+        # only the destinations where packets arrive (and, with an intent, every pair: an
+        # intended flow that nothing carries is a "missing" cell)
+        for b in labels if with_intent else sorted(row.arrivals, key=index.__getitem__):
             if not fanout.pairable(a, b):
                 continue
-            queried = fanout.queried(a, b)
-            intended = None
-            if intent is not None and by == "segment":
-                intended = space.none()
-                for flow in intent.flows:
-                    if flow.source == a and flow.destination == b:
-                        intended |= flow_space(engine, flow, endpoints[a], endpoints[b])
-            result.cells[(a, b)] = Cell(a, b, row.allowed(b, space.none()) & queried, queried, intended)
+            allowed = row.allowed(b, space.none())    # within queried(a, b) by construction
+            intended = _intended(a, b)
+            if allowed or intended:
+                cells[(a, b)] = Cell(a, b, allowed, fanout.queried(a, b), intended)
     return result
 
 
@@ -118,18 +197,27 @@ def pairwise(engine: Engine, by: str = "subnet", intent: Intent | None = None) -
     return result
 
 
-def summary(packets: PacketSet, limit: int = 6) -> str:
-    """``tcp/443,8080 udp/53`` style: the protocols and destination ports that arrive."""
+def summary(packets: PacketSet, limit: int = 6, memo: dict[Any, str] | None = None) -> str:
+    """``tcp/443,8080 udp/53`` style: the protocols and destination ports that arrive.
+
+    Read off the projection onto protocol and destination port, which many cells share:
+    ``memo`` (keyed by that projection and ``limit``) lets a writer compute each once."""
     if not packets:
         return "-"
+    ports = packets.forget("src", "dst", "src_port")
+    key = (ports.node, limit)
+    if memo is not None and key in memo:
+        return memo[key]
     parts: dict[str, list[str]] = {}
-    boxes = packets.boxes(limit=24)
+    boxes = ports.boxes(limit=24)
     for box in boxes:
         protocol = box.render("protocol")
-        ports = box.render("dst_port")
         bucket = parts.setdefault(protocol, [])
-        if ports not in bucket:
-            bucket.append(ports)
+        ports_text = box.render("dst_port")
+        if ports_text not in bucket:
+            bucket.append(ports_text)
     items = [f"{p}/{','.join(v)}" if v and v != ["*"] else f"{p}/*" for p, v in parts.items()]
-    text = " ".join(items[:limit])
-    return text + (" …" if len(items) > limit or boxes.truncated else "")
+    text = " ".join(items[:limit]) + (" …" if len(items) > limit or boxes.truncated else "")
+    if memo is not None:
+        memo[key] = text
+    return text

@@ -103,17 +103,25 @@ def render_verify(result: VerifyResult, console: Console) -> None:
 
 
 def matrix_json(m: Matrix) -> dict[str, Any]:
-    return {"by": m.by, "groups": m.groups, "cells": [
-        {"from": c.source, "to": c.destination, "exposure": c.exposure, "summary": summary(c.allowed),
-         "marks": c.marks, "allowed": boxes_json(c.allowed, 20)} for c in m.cells.values()]}
+    """The groups and the cells worth listing (packets arrive, or the intent marks the
+    pair); every pair of groups not listed exchanges nothing (exposure ``none``)."""
+    summaries: dict[Any, str] = {}
+    cells = []
+    for c in m.listed():
+        cells.append({"from": c.source, "to": c.destination, "exposure": c.exposure,
+                      "summary": summary(c.allowed, memo=summaries), "marks": c.marks,
+                      "allowed": boxes_json(c.allowed, 20)})
+    return {"by": m.by, "groups": m.groups, "pairs": m.pairs, "cells": cells}
 
 
 def matrix_csv(m: Matrix) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["from", "to", "exposure", "allowed", "marks"])
-    for c in m.cells.values():
-        writer.writerow([c.source, c.destination, c.exposure, summary(c.allowed), " ".join(c.marks)])
+    summaries: dict[Any, str] = {}
+    for c in m.listed():
+        writer.writerow([c.source, c.destination, c.exposure, summary(c.allowed, memo=summaries),
+                         " ".join(c.marks)])
     return out.getvalue()
 
 
@@ -123,6 +131,7 @@ def render_matrix(m: Matrix, console: Console) -> None:
     table.add_column("from \\ to")
     for group in m.groups:
         table.add_column(escape(group), overflow="fold")
+    summaries: dict[Any, str] = {}
     for a in m.groups:
         row = [escape(a)]
         for b in m.groups:
@@ -130,7 +139,7 @@ def render_matrix(m: Matrix, console: Console) -> None:
             if cell is None:
                 row.append("")
                 continue
-            text = escape(summary(cell.allowed, 3))
+            text = escape(summary(cell.allowed, 3, summaries))
             if "excess" in cell.marks:
                 text = f"[red]{text} ✗excess[/red]"
             elif "missing" in cell.marks:

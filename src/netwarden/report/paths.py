@@ -16,10 +16,12 @@ _VERDICT_STYLE = {"allowed": "bold green", "denied": "bold red", "partial": "bol
 
 
 def boxes_json(packets: PacketSet, limit: int = 50) -> list[dict[str, Any]]:
-    boxes = packets.boxes(limit=limit)
-    return [{"src": b.render("src"), "dst": b.render("dst"), "protocol": b.render("protocol"),
-             "src_ports": b.render("src_port"), "dst_ports": b.render("dst_port"),
-             "text": str(b)} for b in boxes]
+    return [_box_json(b.rendered()) for b in packets.boxes(limit=limit)]
+
+
+def _box_json(r: dict[str, str]) -> dict[str, Any]:
+    return {"src": r["src"], "dst": r["dst"], "protocol": r["protocol"],
+            "src_ports": r["src_port"], "dst_ports": r["dst_port"], "text": r["text"]}
 
 
 def path_json(outcome: Outcome) -> dict[str, Any]:

@@ -6,26 +6,33 @@ threshold; 2 bad input or usage.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from netwarden import __version__
+from netwarden.cli_estate import (
+    ClusterOption,
+    InputFormat,
+    InputFormatOption,
+    ParametersOption,
+    ServiceTagsOption,
+    engine_for,
+    load,
+    state,
+)
 from netwarden.exits import EXIT_FINDINGS, EXIT_OK, fail
-from netwarden.ingest import IngestError, load_estate
-from netwarden.model.estate import Estate
+from netwarden.ingest import IngestError
 from netwarden.report.inventory import inventory_json, render_inventory
 from netwarden.report.paths import reach_json, render_reach, render_trace, trace_json
 
 if TYPE_CHECKING:
-    from netwarden.engine import Engine
     from netwarden.intent.model import Intent
 
 app = typer.Typer(
@@ -37,7 +44,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-_state = {"debug": False, "process": False}   # process: run as the command, not in-process
+
 
 
 class TextOrJson(str, Enum):
@@ -47,41 +54,6 @@ class TextOrJson(str, Enum):
 
 EstatePaths = Annotated[list[Path], typer.Argument(help="Estate files or directories.",
                                                    show_default=False)]
-
-
-class InputFormat(str, Enum):
-    auto = "auto"
-    azure = "azure"
-    terraform = "terraform"
-    arm = "arm"
-
-
-InputFormatOption = Annotated[InputFormat, typer.Option(
-    "--input-format", help="Format of the estate files (default: detected per file).")]
-ParametersOption = Annotated[Optional[Path], typer.Option(
-    "--parameters", help="ARM deployment parameters file for ARM template inputs.")]
-ClusterOption = Annotated[Optional[str], typer.Option(
-    "--cluster", metavar="NAME_OR_ID",
-    help="The AKS cluster (name or ID) that Kubernetes manifests outside clusters/<name>/ belong to.")]
-
-
-def load(paths: list[Path], input_format: InputFormat = InputFormat.auto,
-         parameters: Path | None = None, cluster: str | None = None) -> Estate:
-    from netwarden.ingest.interface import LoadOptions
-
-    try:
-        estate = load_estate(paths, input_format=None if input_format is InputFormat.auto
-                             else input_format.value, options=LoadOptions(parameters=parameters),
-                             cluster=cluster)
-    except IngestError as exc:
-        if _state["debug"]:
-            raise
-        fail(str(exc))
-    if _state["process"]:
-        # The estate lives as long as the process: Python's cycle collector need never scan
-        # its millions of objects again (on large estates, a third of a query's time).
-        gc.freeze()
-    return estate
 
 
 def emit(data: Any, output: Path | None = None) -> None:
@@ -108,11 +80,11 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+    version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
                                                     help="Print the version and exit.")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> None:
-    _state["debug"] = debug
+    state["debug"] = debug
 
 
 @app.command()
@@ -156,24 +128,7 @@ def snapshot_command(
                      if warnings else ""))
 
 
-ServiceTagsOption = Annotated[Optional[Path], typer.Option(
-    "--service-tags", help="Azure's ServiceTags JSON file, to resolve regional/service tags.")]
-
 _PROTOCOLS = {"tcp": 6, "udp": 17, "icmp": 1, "esp": 50, "ah": 51, "any": None, "*": None}
-
-
-def _engine(estate: list[Path], service_tags: Path | None,
-            input_format: InputFormat = InputFormat.auto, parameters: Path | None = None,
-            cluster: str | None = None) -> "Engine":
-    from netwarden.engine import Engine
-    from netwarden.ingest.servicetags import load_service_tags
-
-    loaded = load(estate, input_format, parameters, cluster)
-    try:
-        tags = load_service_tags(service_tags) if service_tags else None
-    except IngestError as exc:
-        fail(str(exc))
-    return Engine(loaded, tags)
 
 
 def _protocol(text: str) -> int | None:
@@ -204,7 +159,7 @@ def reach(
     source: Annotated[str, typer.Option("--from", help="internet, onprem, an IP/CIDR, or a resource name or ID.")],
     destination: Annotated[str, typer.Option("--to", help="Same forms as --from.")],
     protocol: Annotated[str, typer.Option("--protocol", help="tcp, udp, icmp, esp, ah or any.")] = "any",
-    port: Annotated[Optional[str], typer.Option("--port", help="Destination port N or range N-M.")] = None,
+    port: Annotated[str | None, typer.Option("--port", help="Destination port N or range N-M.")] = None,
     format: Annotated[TextOrJson, typer.Option("--format")] = TextOrJson.text,
     service_tags: ServiceTagsOption = None,
     input_format: InputFormatOption = InputFormat.auto,
@@ -214,7 +169,7 @@ def reach(
     """Every packet from SRC that arrives at DST, with the paths and deciding rules."""
     from netwarden.engine import EndpointError, Service
 
-    engine = _engine(estate, service_tags, input_format, parameters, cluster)
+    engine = engine_for(estate, service_tags, input_format, parameters, cluster)
     service = Service(_protocol(protocol), _ports(port))
     if service.ports is not None and service.protocol not in (6, 17, None, 132):
         fail("--port applies to tcp or udp (or any)")
@@ -254,7 +209,7 @@ def trace(
         addresses = [int(ipaddress.IPv4Address(a.strip())) for a in (src, dst)]
     except ValueError as exc:
         fail(f"{exc}: --src and --dst take IPv4 addresses")
-    engine = _engine(estate, service_tags, input_format, parameters, cluster)
+    engine = engine_for(estate, service_tags, input_format, parameters, cluster)
     try:
         result = engine.trace(Packet(addresses[0], addresses[1], number, src_port, dst_port))
     except EndpointError as exc:
@@ -287,11 +242,11 @@ class FailOn(str, Enum):
 def scan(
     estate: EstatePaths,
     format: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = ReportFormat.text,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to FILE.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")] = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 at or above this severity.")] = FailOn.high,
-    check: Annotated[Optional[list[str]], typer.Option("--check", metavar="ID", help="Run only this check (repeatable).")] = None,
-    skip: Annotated[Optional[list[str]], typer.Option("--skip", metavar="ID", help="Skip this check (repeatable).")] = None,
-    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="Report only findings not in this earlier JSON result.")] = None,
+    check: Annotated[list[str] | None, typer.Option("--check", metavar="ID", help="Run only this check (repeatable).")] = None,
+    skip: Annotated[list[str] | None, typer.Option("--skip", metavar="ID", help="Skip this check (repeatable).")] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="Report only findings not in this earlier JSON result.")] = None,
     service_tags: ServiceTagsOption = None,
     input_format: InputFormatOption = InputFormat.auto,
     parameters: ParametersOption = None,
@@ -309,7 +264,7 @@ def scan(
         known = load_baseline(baseline) if baseline else None
     except (ValueError, OSError) as exc:
         fail(str(exc))
-    engine = _engine(estate, service_tags, input_format, parameters, cluster)
+    engine = engine_for(estate, service_tags, input_format, parameters, cluster)
     result = run_scan(engine.estate, engine, checks, known)
     if format is ReportFormat.text and output is None:
         render_scan(result, Console(highlight=False))
@@ -338,7 +293,7 @@ class MatrixBy(str, Enum):
     workload = "workload"
 
 
-def _intent(path: Path) -> "Intent":
+def _intent(path: Path) -> Intent:
     from netwarden.intent.parse import load_intent
 
     try:
@@ -352,7 +307,7 @@ def verify(
     estate: EstatePaths,
     intent: Annotated[Path, typer.Option("--intent", help="Segmentation intent (YAML).")],
     format: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.text,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to FILE.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")] = None,
     service_tags: ServiceTagsOption = None,
     input_format: InputFormatOption = InputFormat.auto,
     parameters: ParametersOption = None,
@@ -363,7 +318,7 @@ def verify(
     from netwarden.report.intent import render_verify, verify_json, verify_sarif
 
     wanted = _intent(intent)
-    engine = _engine(estate, service_tags, input_format, parameters, cluster)
+    engine = engine_for(estate, service_tags, input_format, parameters, cluster)
     try:
         result = run_verify(engine, wanted)
     except IngestError as exc:
@@ -385,9 +340,9 @@ def verify(
 def matrix(
     estate: EstatePaths,
     by: Annotated[MatrixBy, typer.Option("--by", help="Group endpoints by subnet, VNet, intent segment or Kubernetes workload.")] = MatrixBy.subnet,
-    intent: Annotated[Optional[Path], typer.Option("--intent", help="Mark cells intended / excess / missing.")] = None,
+    intent: Annotated[Path | None, typer.Option("--intent", help="Mark cells intended / excess / missing.")] = None,
     format: Annotated[MatrixFormat, typer.Option("--format")] = MatrixFormat.text,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to FILE.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")] = None,
     service_tags: ServiceTagsOption = None,
     input_format: InputFormatOption = InputFormat.auto,
     parameters: ParametersOption = None,
@@ -400,7 +355,7 @@ def matrix(
     wanted = _intent(intent) if intent else None
     if by is MatrixBy.segment and wanted is None:
         fail("--by segment needs --intent FILE")
-    engine = _engine(estate, service_tags, input_format, parameters, cluster)
+    engine = engine_for(estate, service_tags, input_format, parameters, cluster)
     grouping = by.value if by is not MatrixBy.subnet or wanted is None else "segment"
     try:
         result = run_matrix(engine, grouping, wanted)
@@ -429,7 +384,7 @@ def diff(
     before: Annotated[Path, typer.Argument(help="The estate before (file or directory).", show_default=False)],
     after: Annotated[Path, typer.Argument(help="The estate after (any supported format).", show_default=False)],
     format: Annotated[DiffFormat, typer.Option("--format")] = DiffFormat.text,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to FILE.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")] = None,
     fail_on_new_exposure: Annotated[bool, typer.Option(
         "--fail-on-new-exposure", help="Exit 1 when anything becomes reachable from the internet.")] = False,
     parameters: ParametersOption = None,
@@ -500,13 +455,13 @@ def checks_explain(check_id: Annotated[str, typer.Argument(help="A check ID, e.g
 def main() -> None:
     """Entry point: usage errors exit 2 (click's convention, which matches ours); an
     unexpected exception is one line unless --debug asks for the traceback."""
-    _state["process"] = True
+    state["process"] = True
     try:
         app()
     except SystemExit:
         raise
     except Exception as exc:
-        if _state["debug"]:
+        if state["debug"]:
             raise
         Console(stderr=True).print(f"[bold red]internal error:[/bold red] {exc!r} "
                                    "(run with --debug for the traceback)")

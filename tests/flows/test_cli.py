@@ -157,3 +157,29 @@ def test_intent_file_end_to_end(tmp_path: Path, generated: tuple[Path, Path]) ->
     keys = {(v["from"], v["to"], v["protocol"], v["port"]) for v in data["violations"]}
     assert ("s0", "s1", "tcp", 1433) in keys or ("s1", "s0", "tcp", 1433) in keys
     assert all(b["to"] == "s0" and b["port"] == 22 for b in data["blocked_required"])
+
+
+def test_the_estate_is_loaded_as_every_estate_command_loads_it(tmp_path: Path,
+                                                               generated: tuple[Path, Path]) -> None:
+    """--estate takes what ESTATE takes elsewhere (a snapshot too) and the same options:
+    --input-format, --service-tags, --parameters, --cluster."""
+    from netwarden.cli import app
+
+    logs, estate = generated
+    code, plain, _ = invoke("analyze", str(logs), "--estate", str(estate), "--format", "json",
+                            "--store", str(tmp_path))
+    assert code == 0
+    snap = tmp_path / "estate.nwsnap"
+    assert runner.invoke(app, ["snapshot", str(estate), "-o", str(snap)]).exit_code == 0
+    code, restored, _ = invoke("analyze", str(logs), "--estate", str(snap), "--format", "json",
+                               "--store", str(tmp_path))
+    assert code == 0
+    assert json.loads(restored)["mapped"] == json.loads(plain)["mapped"]
+    assert json.loads(plain)["mapped"] and json.loads(plain)["rules"] == json.loads(restored)["rules"]
+    # the options are honoured: a format the file is not, a service-tags file that is missing
+    code, _, err = invoke("analyze", str(logs), "--estate", str(estate), "--input-format",
+                          "terraform", "--store", str(tmp_path))
+    assert code == 2 and str(estate) in err
+    code, _, err = invoke("suggest", str(logs), "--estate", str(estate), "--service-tags",
+                          str(tmp_path / "no-tags.json"), "--store", str(tmp_path))
+    assert code == 2 and "no-tags.json" in err

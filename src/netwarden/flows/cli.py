@@ -21,6 +21,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from netwarden.cli_estate import (
+    ClusterOption,
+    InputFormat,
+    InputFormatOption,
+    ParametersOption,
+    ServiceTagsOption,
+    engine_for,
+)
 from netwarden.exits import EXIT_FINDINGS, fail
 from netwarden.flows.accounting import Unit
 
@@ -81,16 +89,12 @@ def _ingest(logs: list[Path], store_dir: Path | None, threads: int | None) -> tu
         fail(f"{exc}: no such file or directory")
 
 
-def _engine(estate: list[Path] | None) -> Engine | None:
+def _engine(estate: list[Path] | None, service_tags: Path | None, input_format: InputFormat,
+            parameters: Path | None, cluster: str | None) -> Engine | None:
+    """The estate's engine, loaded as every estate command loads it (or None without one)."""
     if not estate:
         return None
-    from netwarden.engine import Engine
-    from netwarden.ingest import IngestError, load_estate
-
-    try:
-        return Engine(load_estate(estate))
-    except IngestError as exc:
-        fail(str(exc))
+    return engine_for(estate, service_tags, input_format, parameters, cluster)
 
 
 def _intent(path: Path | None, engine: Engine | None) -> ResolvedIntent | None:
@@ -144,6 +148,10 @@ def analyze(
     output: OutputOption = None,
     store: StoreOption = None,
     threads: ThreadsOption = None,
+    service_tags: ServiceTagsOption = None,
+    input_format: InputFormatOption = InputFormat.auto,
+    parameters: ParametersOption = None,
+    cluster: ClusterOption = None,
 ) -> None:
     """Totals, top talkers, denied flows, internet traffic per port, anomalies; with
     --estate the NICs and subnets; with --intent the segment crossings against it."""
@@ -155,7 +163,7 @@ def analyze(
         cut = parse_time(baseline_until) if baseline_until else None
     except ValueError as exc:
         fail(str(exc))
-    engine = _engine(estate)
+    engine = _engine(estate, service_tags, input_format, parameters, cluster)
     wanted = _intent(intent, engine)
     flows_store, ingested = _ingest(logs, store, threads)
     result = run(flows_store, ingested, window, Options(top=top, baseline_until=cut, sigmas=sigmas),
@@ -194,6 +202,10 @@ def suggest(
     output: OutputOption = None,
     store: StoreOption = None,
     threads: ThreadsOption = None,
+    service_tags: ServiceTagsOption = None,
+    input_format: InputFormatOption = InputFormat.auto,
+    parameters: ParametersOption = None,
+    cluster: ClusterOption = None,
 ) -> None:
     """Per NSG: allow rules no flow used in the window, and tighter rules (the sources and
     ports flows used) as an NSG JSON fragment and Terraform, with evidence counts; with
@@ -201,7 +213,7 @@ def suggest(
     from netwarden.flows.suggest import suggest as run
 
     window = _window(since, until)
-    engine = _engine(estate)
+    engine = _engine(estate, service_tags, input_format, parameters, cluster)
     assert engine is not None
     wanted = _intent(intent, engine)
     flows_store, ingested = _ingest(logs, store, threads)

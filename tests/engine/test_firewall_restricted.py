@@ -58,8 +58,17 @@ def firewalls(draw: st.DrawFn) -> Firewall:
     network = tuple(c for c in collections
                     if all(r.kind is FirewallRuleKind.NETWORK for r in c.rules))
     application = tuple(c for c in collections if c not in network)
+    nat = tuple(RuleCollection(name=f"dnat{i}", priority=50 + i, action=CollectionAction.DNAT,
+                               rules=(FirewallRule(name=f"n{i}", kind=FirewallRuleKind.NAT,
+                                                   sources=draw(addresses),
+                                                   destinations=(draw(prefixes),),
+                                                   protocols=(Protocol.TCP,),
+                                                   destination_ports=(draw(ports),),
+                                                   translated_address=Prefix.parse("10.9.0.4"),
+                                                   translated_port=8443),))
+                for i in range(draw(st.integers(0, 2))))
     return Firewall(id="/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/azureFirewalls/f",
-                    name="f", type="Microsoft.Network/azureFirewalls",
+                    name="f", type="Microsoft.Network/azureFirewalls", nat_collections=nat,
                     network_collections=network, application_collections=application)
 
 
@@ -96,6 +105,8 @@ def test_compile_for_decides_the_packets_as_the_whole_firewall(data: st.DataObje
     for name in ("allowed", "denied", "network_denied", "layer7", "unmatched"):
         assert getattr(part, name) & packets == getattr(whole, name) & packets, name
     assert _decisions(part, packets) == _decisions(whole, packets)
+    assert [(d.label, d.packets & packets) for d in part.nat if d.packets & packets] == \
+        [(d.label, d.packets & packets) for d in whole.nat if d.packets & packets]
 
 
 @settings(max_examples=100, deadline=None, derandomize=True)

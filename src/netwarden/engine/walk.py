@@ -483,7 +483,7 @@ class Walker:
         firewall = self.topology.estate.get(entry.owner_id, Firewall)
         if firewall is None:
             return
-        compiled = self.firewalls.compile(firewall)
+        compiled = self.firewalls.compile_for(firewall, branch.packets)
         remaining = branch.packets
         private = next((c.private_ip for c in firewall.ip_configurations if c.private_ip), None)
         subnet = self._firewall_subnet(firewall)

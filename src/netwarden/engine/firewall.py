@@ -9,7 +9,7 @@ never as reaching any destination.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from netwarden.engine.addresses import AddressSets
@@ -52,6 +52,23 @@ class CompiledFirewall:
     network_denied: PacketSet                  # decided by a network Deny rule
     layer7: PacketSet                          # decided by an application rule
     unmatched: PacketSet                       # decided by no rule: the default deny
+    _blocks: dict[str, list[tuple[PacketSet, tuple[FirewallDecision, ...]]]] = field(
+        default_factory=dict, compare=False, repr=False)
+
+    def meeting(self, kind: str, packets: PacketSet) -> list[FirewallDecision]:
+        """The decisions of ``kind`` ("network" or "application") that decide some of
+        ``packets``, in order. Decisions are grouped in blocks of 32 whose unions are
+        computed once, so a walk through a 2,000-rule policy intersects about sixty unions
+        and then the rules of the blocks it meets, not every rule."""
+        blocks = self._blocks.get(kind)
+        if blocks is None:
+            decisions: tuple[FirewallDecision, ...] = getattr(self, kind)
+            space = self.allowed.space
+            blocks = self._blocks[kind] = [
+                (space.union(d.packets for d in decisions[i:i + 32]), decisions[i:i + 32])
+                for i in range(0, len(decisions), 32)]
+        return [d for union, block in blocks if union & packets
+                for d in block if d.packets & packets]
 
 
 class FirewallCompiler:

@@ -308,18 +308,13 @@ class Walker:
         compiled = self.firewalls.compile_for(firewall, branch.packets)
         # the unions are precomputed, so rule-by-rule work happens only where it matters
         if branch.packets & compiled.network_denied:
-            for decision in compiled.network:
-                if decision.action is not CollectionAction.DENY:
-                    continue
-                part = branch.packets & decision.packets
-                if part:
-                    out.append(Outcome("dropped", branch.restrict(part).then(Hop(
-                        "firewall", firewall.id, firewall.name, "deny", decision.label))))
+            for decision in compiled.meeting("network", branch.packets):
+                if decision.action is CollectionAction.DENY:
+                    out.append(Outcome("dropped", branch.restrict(branch.packets & decision.packets).then(
+                        Hop("firewall", firewall.id, firewall.name, "deny", decision.label))))
         if branch.packets & compiled.layer7:
-            for decision in compiled.application:
+            for decision in compiled.meeting("application", branch.packets):
                 part = branch.packets & decision.packets
-                if not part:
-                    continue
                 rule = decision.rule_obj
                 targets = ", ".join((*rule.target_fqdns, *rule.fqdn_tags, *rule.web_categories)) or "?"
                 status = "conditional" if decision.action is CollectionAction.ALLOW else "dropped"
@@ -335,8 +330,8 @@ class Walker:
         passed = branch.packets & compiled.allowed
         if not passed:
             return
-        deciding = [d for d in compiled.network
-                    if d.action is CollectionAction.ALLOW and d.packets & passed]
+        deciding = [d for d in compiled.meeting("network", passed)
+                    if d.action is CollectionAction.ALLOW]
         b = branch.restrict(compiled.allowed).then(Hop(
             "firewall", firewall.id, firewall.name, "allow", ", ".join(d.label for d in deciding),
             decisions=tuple((d.label, d.packets) for d in deciding)))

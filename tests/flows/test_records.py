@@ -224,3 +224,40 @@ def test_malformed_records_and_groups(tmp_path: Path, samples: Path) -> None:
                          "records[6].properties.flows[1].flows[1]"]
     assert len(found) == 3 and good
     books.check()
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("plain", b'{"records": [{"a": [1, 2.5, -0.0, "x\\u00e9", null, true]}]}'),
+    ("byte order mark", b'\xef\xbb\xbf{"records": []}'),
+    ("NaN and Infinity", b'{"records": [], "x": [NaN, Infinity, -Infinity]}'),
+    ("lone surrogate", b'{"records": [{"t": "\\ud800"}]}'),
+    ("number beyond a double", b'{"records": [], "x": 1e400}'),
+    ("big integer", b'{"records": [], "x": 123456789012345678901234567890}'),
+    ("duplicate keys", b'{"records": [1], "records": []}'),
+    ("two byte order marks", b'\xef\xbb\xbf\xef\xbb\xbf{"records": []}'),
+    ("trailing data", b'{"records": []} x'),
+    ("control character", b'{"records": ["\x01"]}'),
+    ("bad UTF-8 inside a string", b'{"records": ["\xc3\x28"]}'),
+    ("deep nesting", b'{"records": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
+])
+def test_fast_decoder_decides_as_json_does(tmp_path: Path, name: str, content: bytes) -> None:
+    """msgspec decodes the documents it accepts to json's values; the others go to json,
+    which accepts or refuses them as before, with its own reason."""
+    import json
+    import math
+
+    path = tmp_path / "PT1H.json"
+    path.write_bytes(content)
+    books = Accounting()
+    document = load(path, books)
+    try:
+        expected = json.loads(content.decode("utf-8-sig"))
+    except (ValueError, RecursionError):
+        assert document is None and books.malformed == {Reason.NOT_JSON: 1}, name
+        return
+    if not isinstance(expected, dict) or not isinstance(expected.get("records"), list):
+        assert document is None and books.malformed == {Reason.NO_RECORDS: 1}, name
+        return
+    assert books.malformed == {} and books.parsed[Unit.FILE] == 1, name
+    same = json.dumps(document, allow_nan=True) == json.dumps(expected, allow_nan=True)
+    assert same or (math.isnan(expected["x"][0]) and document["x"][1:] == expected["x"][1:]), name

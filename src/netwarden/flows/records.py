@@ -30,6 +30,8 @@ from ipaddress import IPv6Address
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from netwarden.flows.accounting import Accounting, Reason, Unit
 
 
@@ -111,6 +113,14 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Path]:
             raise FileNotFoundError(str(path))
 
 
+# msgspec decodes strict JSON (RFC 8259) about twice as fast as ``json``, to the same values;
+# what it refuses (NaN, lone surrogates, 1e400 ...) goes to ``json``, which decides and
+# words the reason: the documents accepted, and their values, are exactly ``json``'s.
+_decode = msgspec.json.Decoder().decode
+_BOM = b"\xef\xbb\xbf"
+_UNDECODED = object()
+
+
 def load(path: Path, books: Accounting) -> Any | None:
     """The JSON document of one file, or None (counted as a malformed file)."""
     name = str(path)
@@ -123,7 +133,12 @@ def load(path: Path, books: Accounting) -> Any | None:
         books.bad(Reason.UNREADABLE, name, "", f"cannot read: {exc}")
         return None
     try:
-        document = json.loads(raw.decode("utf-8-sig"))
+        document = _decode(raw[3:] if raw[:3] == _BOM else raw)
+    except (msgspec.DecodeError, ValueError, RecursionError):
+        document = _UNDECODED
+    try:
+        if document is _UNDECODED:
+            document = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         books.bad(Reason.NOT_JSON, name, "", f"not UTF-8 text (byte {exc.start})")
         return None

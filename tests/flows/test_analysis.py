@@ -263,3 +263,27 @@ def test_a_rule_missing_from_the_export_shows_as_disagreement(logs: tuple[Path, 
     assert check["disagree"] > 0
     assert {(e["nsg"], e["logged_rule"], e["engine_rule"], e["dst_port"]) for e in check["examples"]} == {
         ("NSG-SNET1", "UserRule_deny-smtp-out", "AllowInternetOutBound", 25)}
+
+
+def test_landing_processes_equal_one_process(logs: tuple[Path, Truth], tmp_path: Path) -> None:
+    """Many files over a pool of landing processes (tiny batches: a run of files per
+    worker) give the same books, rows and analysis as one process."""
+    out, truth = logs
+    one = Store(tmp_path / "one", workers=1)
+    pool = Store(tmp_path / "pool", workers=2, batch_rows=200)
+    first, second = one.ingest([out]), pool.ingest([out])
+    assert len(second.parts) > 2 and second.read == truth.files
+    assert second.books.to_json() == first.books.to_json()
+    assert second.books.malformed_in(Unit.TUPLE) == sum(truth.tuples_malformed.values())
+    rows = "SELECT * FROM flows ORDER BY ALL"
+    assert one.open_flows(first).execute(rows).fetchall() == pool.open_flows(second).execute(rows).fetchall()
+    a = analyze(one, first, Window(), Options(top=ALL)).to_json()
+    b = analyze(pool, second, Window(), Options(top=ALL)).to_json()
+    assert a == b
+    # group ids of the runs never collide, and a second ingest reuses every file
+    ids, = pool.con.execute("SELECT COUNT(*) - COUNT(DISTINCT group_id) FROM read_parquet("
+                            f"'{tmp_path / 'pool' / 'parts'}/groups-*.parquet')").fetchall()[0]
+    assert ids == 0
+    again = Store(tmp_path / "pool", workers=2, batch_rows=200).ingest([out])
+    assert (again.read, again.reused) == (0, truth.files)
+    assert again.books.to_json() == first.books.to_json()

@@ -93,6 +93,8 @@ class Spec:
     subnets: int = 3
     hosts_per_subnet: int = 4
     ipv6: float = 0.0               # share of IPv6 tuples (the reference parser's path)
+    first_file: int = 0             # index of the first file: specs with disjoint ranges
+                                    # write disjoint files (host and hour follow the index)
 
 
 def hosts(spec: Spec) -> list[Host]:
@@ -229,7 +231,7 @@ def generate(out: Path, spec: Spec | None = None) -> Truth:
     writer = _Writer(spec, truth)
     rng = writer.rng
     out = Path(out)
-    for index in range(spec.files):
+    for index in range(spec.first_file, spec.first_file + spec.files):
         fmt = spec.formats[index % len(spec.formats)]
         host = writer.hosts[index % len(writer.hosts)]
         hour = index // len(writer.hosts)

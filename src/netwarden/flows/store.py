@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,11 +37,15 @@ from netwarden.flows.vectorised import (
     TUPLE_COLUMNS,
     Batch,
     Parser,
+    _sql_path,
     decoded,
 )
 
 STORE_FORMAT = 2
 BATCH_ROWS = 1_000_000
+BYTES_PER_TUPLE = 67           # JSON bytes per NSG v2 / VNet tuple, record overhead included
+GROUP_STRIDE = 1 << 32         # group ids reserved per run of files landed by a worker
+MEMORY_LIMIT = "2GB"           # DuckDB's, for the queries (it spills to the store beyond)
 
 
 def default_store() -> Path:
@@ -112,15 +116,23 @@ class _Manifest:
 
 class Store:
     def __init__(self, directory: Path | None = None, threads: int | None = None,
-                 batch_rows: int = BATCH_ROWS) -> None:
+                 batch_rows: int = BATCH_ROWS, workers: int | None = None,
+                 memory_limit: str | None = MEMORY_LIMIT) -> None:
         self.dir = Path(directory) if directory is not None else default_store()
         self.parts_dir = self.dir / "parts"
         self.parts_dir.mkdir(parents=True, exist_ok=True)
         self.manifest = _Manifest.open(self.dir / "manifest.json")
         self.batch_rows = batch_rows
+        # landing processes: as many as DuckDB threads asked for (else cores)
+        self.workers = max(1, workers or threads or os.cpu_count() or 1)
         self.con = duckdb.connect()
+        if memory_limit:
+            # spill big aggregates (distinct flows over 10^8 tuples) instead of growing
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+            self.con.execute(f"SET temp_directory = '{_sql_path(self.dir / 'spill')}'")
         # row order means nothing in a flows table; keeping it would serialise the Parquet writes
         self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute("SET enable_progress_bar = false")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
 
@@ -155,53 +167,50 @@ class Store:
         return result
 
     def _read(self, todo: list[tuple[str, os.stat_result | None]], result: Ingested) -> None:
-        """Read files in order; land a batch whenever it holds ``batch_rows`` tuples, so
-        memory stays at one batch plus one file. DuckDB uses ``threads`` for its part."""
-        books: dict[int, Accounting] = {}
-        parser = Parser(self.con, books.__getitem__)
-        batch = Batch()
-        members: list[tuple[str, os.stat_result | None, int]] = []
-
-        def flush() -> None:
-            nonlocal batch, members
-            part, counts = None, {}
-            if batch.rows:
-                number = self.manifest.next_part
-                part = f"part-{number:06d}.parquet"
-                self.manifest.next_part += 1
-                counts = parser.flush(batch, self.parts_dir / part,
-                                      self.parts_dir / f"groups-{number:06d}.parquet",
-                                      self.manifest.next_group)
-                self.manifest.next_group += len(batch.contexts)
-            for name, stat, file_id in members:
-                file_books = books.pop(file_id)
-                file_books.ok(Unit.TUPLE, counts.get(file_id, 0))
-                file_books.check()
-                self.manifest.files[name] = {
-                    "id": file_id, "size": stat.st_size if stat else -1,
-                    "mtime_ns": stat.st_mtime_ns if stat else -1,
-                    "part": part if counts.get(file_id) else None, "books": file_books.to_json()}
-            self.manifest.save()
-            batch, members = Batch(), []
-
+        """Land the files in order, in batches of about ``batch_rows`` tuples (memory stays at
+        one batch plus one file per process). Many files go to a pool of ``workers``
+        processes, each landing runs of consecutive files with its own DuckDB on one thread;
+        their parts, group ids and file ids are reserved here, so the store is the same as
+        one process would have written, but for the parts' names and group numbering."""
+        files = []
         for name, stat in todo:
-            file_id = self.manifest.next_id
+            files.append((name, stat.st_size if stat else -1, stat.st_mtime_ns if stat else -1,
+                          self.manifest.next_id))
             self.manifest.next_id += 1
-            file_books = books[file_id] = Accounting()
-            members.append((name, stat, file_id))
-            path = Path(name)
             result.read += 1
-            result.bytes_read += stat.st_size if stat else 0
-            document = load(path, file_books)
-            if document is not None:
-                for context, tuples in groups(document, path, file_books):
-                    file_books.see(Unit.TUPLE, len(tuples))
-                    batch.add(context, file_id, tuples)
-            del document
-            if batch.rows >= self.batch_rows:
-                flush()
-        if members:
-            flush()
+            result.bytes_read += max(0, files[-1][1])
+        runs = _runs(files, self.batch_rows * BYTES_PER_TUPLE)
+        workers = min(self.workers, len(runs))
+        if workers <= 1:
+            for run in runs:
+                entries, used, _ = _land(self.con, self.parts_dir, self.batch_rows, run,
+                                         self._next_part, self.manifest.next_group)
+                self._record(entries, used)
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        first_part, first_group = self.manifest.next_part, self.manifest.next_group
+        jobs = [(str(self.parts_dir), self.batch_rows, run, first_part + i, first_group + i * GROUP_STRIDE)
+                for i, run in enumerate(runs)]
+        # reserved before any part is written: a manifest saved after some runs never hands
+        # their part numbers or group ids out again
+        self.manifest.next_part += len(runs)
+        self.manifest.next_group = first_group + len(runs) * GROUP_STRIDE
+        # spawn, not fork: this process holds DuckDB's threads
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for entries, _, _ in pool.map(_land_job, jobs):
+                self._record(entries, 0)
+
+    def _next_part(self) -> int:
+        number = self.manifest.next_part
+        self.manifest.next_part += 1
+        return number
+
+    def _record(self, entries: dict[str, dict[str, Any]], groups_used: int) -> None:
+        self.manifest.files.update(entries)
+        self.manifest.next_group += groups_used
+        self.manifest.save()
 
     def _collect_garbage(self) -> None:
         live = {e["part"] for e in self.manifest.files.values() if e["part"]}
@@ -241,3 +250,98 @@ class Store:
 
 def malformed_files(books: Accounting) -> int:
     return sum(books.malformed[r] for r in Reason if r.unit is Unit.FILE)
+
+
+# -- landing (in this process or in a worker) ------------------------------------------------------
+
+# (path, size, mtime_ns, file_id) of one input file
+FileJob = tuple[str, int, int, int]
+
+
+def _runs(files: list[FileJob], target_bytes: int) -> list[list[FileJob]]:
+    """Consecutive files cut into runs of about ``target_bytes`` (gzip counted 10x)."""
+    runs: list[list[FileJob]] = []
+    run: list[FileJob] = []
+    size = 0
+    for job in files:
+        run.append(job)
+        size += max(0, job[1]) * (10 if job[0].lower().endswith(".gz") else 1)
+        if size >= target_bytes:
+            runs.append(run)
+            run, size = [], 0
+    if run:
+        runs.append(run)
+    return runs
+
+
+def _land_job(job: tuple[str, int, list[FileJob], int, int]) -> tuple[dict[str, dict[str, Any]], int, int]:
+    """A worker's share: one run of files, landed by a DuckDB of its own on one thread.
+    Its parts are ``part-NNNNNN.parquet``, then ``part-NNNNNN-K.parquet``."""
+    parts_dir, batch_rows, run, number, first_group = job
+    con = duckdb.connect()
+    con.execute("SET threads = 1")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
+    names = iter(range(1 << 30))
+
+    def part_name() -> str:
+        k = next(names)
+        return f"{number:06d}" if k == 0 else f"{number:06d}-{k}"
+
+    try:
+        entries, used, parts = _land(con, Path(parts_dir), batch_rows, run, part_name, first_group)
+    finally:
+        con.close()
+    if used >= GROUP_STRIDE:
+        raise RuntimeError(f"{used} flow groups in one run of files: more than {GROUP_STRIDE}")
+    return entries, used, parts
+
+
+def _land(con: duckdb.DuckDBPyConnection, parts_dir: Path, batch_rows: int, files: list[FileJob],
+          next_part: Callable[[], int | str], first_group: int) -> tuple[dict[str, dict[str, Any]], int, int]:
+    """Read ``files`` in order and land a batch whenever it holds ``batch_rows`` tuples;
+    returns the manifest entries of the files, the group ids used from ``first_group`` and
+    the number of parts written."""
+    books: dict[int, Accounting] = {}
+    parser = Parser(con, books.__getitem__)
+    batch = Batch()
+    members: list[FileJob] = []
+    entries: dict[str, dict[str, Any]] = {}
+    group = first_group
+    written = 0
+
+    def flush() -> None:
+        nonlocal batch, members, group, written
+        part, counts = None, {}
+        if batch.rows:
+            number = next_part()
+            label = f"{number:06d}" if isinstance(number, int) else number
+            part = f"part-{label}.parquet"
+            counts = parser.flush(batch, parts_dir / part, parts_dir / f"groups-{label}.parquet", group)
+            group += len(batch.contexts)
+            written += 1
+        for name, size, mtime_ns, file_id in members:
+            file_books = books.pop(file_id)
+            file_books.ok(Unit.TUPLE, counts.get(file_id, 0))
+            file_books.check()
+            entries[name] = {"id": file_id, "size": size, "mtime_ns": mtime_ns,
+                             "part": part if counts.get(file_id) else None,
+                             "books": file_books.to_json()}
+        batch, members = Batch(), []
+
+    for job in files:
+        name, file_id = job[0], job[3]
+        file_books = books[file_id] = Accounting()
+        members.append(job)
+        path = Path(name)
+        document = load(path, file_books)
+        if document is not None:
+            for context, tuples in groups(document, path, file_books):
+                file_books.see(Unit.TUPLE, len(tuples))
+                batch.add(context, file_id, tuples)
+        del document
+        if batch.rows >= batch_rows:
+            flush()
+    if members:
+        flush()
+    return entries, group - first_group, written

@@ -109,6 +109,7 @@ def decoded(name: str, table: str) -> str:
 
 
 SCAN_ROWS = 122_880      # DuckDB's row group size
+PARQUET = "FORMAT parquet"
 
 
 def parse_sql(fmt: TupleFormat, table: str) -> str:
@@ -200,7 +201,7 @@ class Parser:
             union = " UNION ALL ".join(f"({s})" for s in selects)
             columns = ", ".join(encoded(n) if n in CODES else n for n in TUPLE_COLUMNS)
             self.con.execute(f"COPY (SELECT CAST(ctx AS BIGINT) + {int(first_group)} AS group_id, {columns} "
-                             f"FROM ({union})) TO '{_sql_path(part)}' (FORMAT parquet)")
+                             f"FROM ({union})) TO '{_sql_path(part)}' ({PARQUET})")
             table = self._context_table(contexts, first_group)
             self.con.register("nw_ctx", table)
             names.append("nw_ctx")

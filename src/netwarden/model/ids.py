@@ -6,11 +6,15 @@ display) and indexes by :func:`key`, the lower-cased form.
 
 from __future__ import annotations
 
+import functools
+
 ResourceId = str
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def key(resource_id: str) -> str:
-    """The case-insensitive index key of an ID (also strips a trailing slash)."""
+    """The case-insensitive index key of an ID (also strips a trailing slash). Cached: the
+    engine and the checks ask for the keys of the same few thousand IDs millions of times."""
     return resource_id.strip().rstrip("/").lower()
 
 

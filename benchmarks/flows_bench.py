@@ -1,6 +1,7 @@
 """Flow-log ingest throughput: netwarden's vectorised path against plain json + a loop.
 
     python benchmarks/flows_bench.py [--tuples 2000000] [--repeats 3] [--out benchmarks/FLOWS.md]
+    python benchmarks/flows_bench.py --analyze-tuples 100000000    # flows analyze, whole process
 
 Generates NSG v2 and VNet flow logs (``netwarden.flows.generate``, 40,000 tuples per
 PT1H.json), then measures in one process, each on the same files, best of ``--repeats``
@@ -10,17 +11,22 @@ by CPU time (process_time, all threads) with wall time beside it:
   the numeric fields with ``int`` — no validation, no storage (the floor of a Python loop);
 * ``reference``: the same walk with :func:`netwarden.flows.records.parse_tuple` (full
   validation, reasons) — what pure Python costs;
-* ``parse``: netwarden's path up to validated columnar rows (json, walk, Arrow buffers,
-  RE2 shape check, DuckDB split/cast), without landing them;
+* ``parse``: netwarden's path up to validated columnar rows (msgspec, walk, Arrow buffers,
+  RE2 shape check, DuckDB split/cast, every column consumed), without landing them;
 * ``ingest``: the whole ``Store.ingest`` — parse and land as Parquet, accounting checked —
-  with DuckDB on 1 thread, and on every core;
+  in one process (DuckDB on 1 thread), and over a pool of landing processes (one per core;
+  CPU counts the workers too);
 * ``reuse``: ``Store.ingest`` again (every file unchanged) and the first analysis query.
+
+``--analyze-tuples N`` instead runs ``netwarden flows analyze`` over N tuples (distinct
+generated files, kept in benchmarks/out/flows-N) as one whole process with a fresh store:
+wall time, CPU of every process, peak RSS, and whether the summary equals the generator's
+ground truth.
 """
 
 from __future__ import annotations
 
 import argparse
-import array
 import json
 import os
 import platform
@@ -36,13 +42,12 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from netwarden.flows.accounting import Accounting, Unit
 from netwarden.flows.generate import Spec, generate
 from netwarden.flows.records import Malformed, discover, groups, load, parse_tuple
 from netwarden.flows.store import Store
-from netwarden.flows.vectorised import SHAPES, int_array, parse_sql, string_array
+from netwarden.flows.vectorised import TUPLE_COLUMNS, Batch, Parser, parse_sql
 
 
 def baseline(files: list[Path]) -> int:
@@ -80,23 +85,35 @@ def reference(files: list[Path]) -> int:
 
 
 def parse_only(files: list[Path]) -> int:
+    """The store's own path (``load``, ``groups``, ``Batch``, the parser's Arrow buffers and
+    shape check, its DuckDB split and casts) on batches of 1 M tuples, every parsed column
+    consumed by an aggregate (so DuckDB prunes none of the work); nothing landed."""
     con = duckdb.connect()
     con.execute("SET threads = 1")
     books, n = Accounting(), 0
+    parser = Parser(con, lambda _: books)
+
+    def flush(batch: Batch) -> int:
+        rescued: list[tuple[int, object]] = []
+        total = 0
+        for fmt, slot in batch.pending.items():
+            con.register("nw_b", parser._accepted(fmt, slot, batch.contexts, rescued))  # type: ignore[arg-type]
+            consumed = ", ".join(f"SUM(length({c}))" if c in ("src_ip", "dst_ip", "direction", "decision",
+                                                               "state", "encryption") else f"SUM({c})"
+                                 for c in TUPLE_COLUMNS)
+            total += con.execute(f"SELECT COUNT(*), {consumed} FROM ({parse_sql(fmt, 'nw_b')})").fetchall()[0][0]  # type: ignore[index]
+            con.unregister("nw_b")
+        return total + len(rescued)
+
+    batch = Batch()
     for path in files:
         document = load(path, books)
-        by_format: dict[object, tuple[list[str], list[int]]] = {}
-        for cid, (context, tuples) in enumerate(groups(document, path, books)):
-            strings, ctx = by_format.setdefault(context.format, ([], []))
-            strings.extend(tuples)
-            ctx.extend([cid] * len(tuples))
-        for fmt, (strings, ctx) in by_format.items():
-            texts = string_array(strings)
-            ok = pc.match_substring_regex(texts, SHAPES[fmt])  # type: ignore[index]
-            table = pa.table({"t": texts.filter(ok), "ctx": int_array(array.array("i", ctx)).filter(ok)})
-            con.register("nw_b", table)
-            n += con.execute(f"SELECT COUNT(*), SUM(src_port) FROM ({parse_sql(fmt, 'nw_b')})").fetchall()[0][0]  # type: ignore[index,arg-type]
-            con.unregister("nw_b")
+        for context, tuples in groups(document, path, books):
+            batch.add(context, 0, tuples)
+        if batch.rows >= 1_000_000:
+            n += flush(batch)
+            batch = Batch()
+    n += flush(batch)
     con.close()
     return n
 
@@ -114,16 +131,173 @@ def ingest(files_dir: Path, threads: int | None) -> Callable[[], int]:
     return run
 
 
+# -- flows analyze over many tuples, as a whole process -------------------------------------------
+
+PER_FILE = 40_000          # tuples per PT1H.json (10 records x 4 groups x 1,000)
+CHUNK_FILES = 10           # files per generator call (its ground truth stays small)
+
+
+def _generate_chunk(args: tuple[str, int, int]) -> dict[str, int]:
+    out, first, files = args
+    spec = Spec(files=files, first_file=first, records_per_file=10, groups_per_record=4,
+                tuples_per_group=PER_FILE // 40, formats=("nsg2", "vnet"), seed=1 + first)
+    truth = generate(Path(out), spec)
+    return {"files": truth.files, "tuples_total": truth.tuples_total,
+            "tuples_parsed": truth.tuples_parsed, "allowed": truth.allowed,
+            "denied": truth.denied, "bytes": truth.bytes}
+
+
+def generate_many(out: Path, tuples: int, workers: int) -> dict[str, int]:
+    """Distinct real files for ``tuples`` tuples below ``out`` (each file its own host, hour
+    and seed: no copies, no links), generated ``CHUNK_FILES`` at a time over ``workers``
+    processes; the summed ground truth is kept beside ``out`` (``out.truth.json``, outside the
+    logs) and reused."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    marker = out.parent / f"{out.name}.truth.json"
+    files = max(1, tuples // PER_FILE)
+    if marker.exists():
+        truth = json.loads(marker.read_text())
+        if truth.get("files") == files:
+            return truth
+    chunks = [(str(out), first, min(CHUNK_FILES, files - first)) for first in range(0, files, CHUNK_FILES)]
+    total: dict[str, int] = {}
+    started = time.perf_counter()
+    with ProcessPoolExecutor(workers) as pool:
+        for done, part in enumerate(pool.map(_generate_chunk, chunks), 1):
+            for key, value in part.items():
+                total[key] = total.get(key, 0) + value
+            if done % 25 == 0 or done == len(chunks):
+                print(f"generated {done}/{len(chunks)} chunks, {total['tuples_total']:,} tuples, "
+                      f"{time.perf_counter() - started:.0f} s", flush=True)
+    marker.write_text(json.dumps(total))
+    return total
+
+
+def _cpu() -> float:
+    """CPU seconds of this process (all threads) and of the children it has waited for
+    (the ingest's landing processes)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def measure(fn: Callable[[], int], repeats: int) -> tuple[float, float, int]:
     best: tuple[float, float, int] | None = None
     for _ in range(repeats):
-        cpu, wall = time.process_time(), time.perf_counter()
+        cpu, wall = _cpu(), time.perf_counter()
         n = fn()
-        result = (time.process_time() - cpu, time.perf_counter() - wall, n)
+        result = (_cpu() - cpu, time.perf_counter() - wall, n)
         if best is None or result[0] < best[0]:
             best = result
     assert best is not None
     return best
+
+
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of ``root``'s session (the launcher, the command and every process
+    it started), summed: the launcher's rusage only knows the largest single process."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[3]) != root:          # session id
+                continue
+            for line in Path(f"/proc/{entry}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / 1024
+
+
+def analyze_run(tuples: int, data: Path, workers: int, timeout: float) -> dict[str, object]:
+    """``netwarden flows analyze`` over ``tuples`` generated tuples as one whole process with
+    a fresh store: wall, CPU (the process and its landing workers), peak RSS of the largest
+    process (rusage) and of the whole process tree (sampled every 0.2 s)."""
+    import threading
+
+    import proc
+
+    truth = generate_many(data, tuples, workers)
+    size = sum(p.stat().st_size for p in data.rglob("PT1H.json"))
+    store = Path(tempfile.mkdtemp(prefix="nw-bench-analyze-store-"))
+    report = store.parent / (store.name + ".json")
+    cmd = [sys.executable, "-c", "import sys; from netwarden.cli import main; sys.argv[0] = 'netwarden'; main()",
+           "flows", "analyze", str(data), "--store", str(store), "--format", "json", "-o", str(report)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        me = os.getpid()
+        while not done.wait(0.2):
+            for entry in os.listdir("/proc"):
+                if entry.isdigit():
+                    try:
+                        stat = Path(f"/proc/{entry}/stat").read_text()
+                        fields = stat[stat.rindex(")") + 2:].split()
+                        if int(fields[1]) == me:      # the launcher: its own session
+                            peak[0] = max(peak[0], _tree_rss_mb(int(entry)))
+                    except (OSError, ValueError, IndexError):
+                        pass
+
+    load_before = os.getloadavg()
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        run = proc.measure(cmd, timeout, env=env)
+    finally:
+        done.set()
+        sampler.join()
+    load_after = os.getloadavg()
+    result: dict[str, object] = {"tuples": tuples, "files": truth["files"], "json_bytes": size, **run,
+                                 "tree_rss_mb": peak[0], "load_before": load_before,
+                                 "load_after": load_after, "truth": truth}
+    if report.exists():
+        summary = json.loads(report.read_text())["summary"]
+        result["summary"] = summary
+        result["exact"] = all(summary[k] == truth[t] for k, t in (
+            ("tuples_total", "tuples_total"), ("tuples_parsed", "tuples_parsed"),
+            ("allowed", "allowed"), ("denied", "denied"), ("bytes", "bytes"), ("files", "files")))
+        report.unlink()
+    parquet = sum(p.stat().st_size for p in (store / "parts").glob("*.parquet"))
+    result["parquet_bytes"] = parquet
+    shutil.rmtree(store, ignore_errors=True)
+    return result
+
+
+def write_analyze_report(out: Path, r: dict[str, object]) -> None:
+    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, " \
+              f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, " \
+              f"Python {platform.python_version()}, duckdb {duckdb.__version__}, pyarrow {pa.__version__}"
+    summary = r.get("summary") or {}
+    wall, cpu, rss, tree = r["wall_s"], r["cpu_s"], r["rss_mb"], r["tree_rss_mb"]
+    lb, la = r["load_before"], r["load_after"]
+    verdict_time = "met" if not r["timed_out"] and r["rc"] == 0 and wall < 180 else "missed"
+    verdict_mem = "met" if tree and tree < 4096 else "missed"
+    text = out.read_text(encoding="utf-8") if out.exists() else ""
+    start, end = "<!-- analyze:start -->", "<!-- analyze:end -->"
+    block = (f"{start}\n`flows analyze` over {r['tuples']:,} tuples: {r['files']:,} distinct PT1H.json "
+             f"files, {r['json_bytes'] / 1e9:.2f} GB of JSON (NSG v2 and VNet), a fresh store; one "
+             f"whole process (`python benchmarks/flows_bench.py --analyze-tuples {r['tuples']}`); "
+             f"{machine}.\n\n"
+             f"| wall s | CPU s (all processes) | peak RSS, largest process | peak RSS, all processes (sampled) | Parquet landed | exit | figures equal the generator's truth |\n"
+             f"|---:|---:|---:|---:|---:|---:|---|\n"
+             f"| {wall:.1f} | {cpu if cpu is None else f'{cpu:.1f}'} | "
+             f"{'?' if rss is None else f'{rss / 1024:.2f} GiB'} | {tree / 1024:.2f} GiB | "
+             f"{int(r['parquet_bytes']) / 1e9:.2f} GB | {r['rc']} | {r.get('exact')} |\n\n"
+             f"Targets: under 3 min — **{verdict_time}**; under 4 GiB — **{verdict_mem}**. "
+             f"Load average before / after: {lb[0]:.2f} / {la[0]:.2f}. "
+             f"Tuples {summary.get('tuples_total', 0):,}, distinct flows {summary.get('flows', 0):,}, "
+             f"bytes {summary.get('bytes', 0):,}.\n{end}")
+    if start in text and end in text:
+        text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text + "\n" + block + "\n"
+    out.write_text(text, encoding="utf-8")
 
 
 def main() -> None:
@@ -132,7 +306,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "FLOWS.md")
     parser.add_argument("--keep", type=Path, help="generate into (or reuse) this directory")
+    parser.add_argument("--analyze-tuples", type=int, metavar="N",
+                        help="instead: `flows analyze` over N tuples as one process (wall, peak RSS); "
+                             "the logs are generated once into benchmarks/out/flows-N (or --keep)")
+    parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args()
+    if args.analyze_tuples:
+        data = args.keep or ROOT / "benchmarks" / "out" / f"flows-{args.analyze_tuples}"
+        data.mkdir(parents=True, exist_ok=True)
+        result = analyze_run(args.analyze_tuples, data, os.cpu_count() or 1, args.timeout)
+        print(json.dumps({k: v for k, v in result.items() if k != "stderr_tail" or v}, indent=1))
+        write_analyze_report(args.out, result)
+        return
 
     per_file = 40_000
     spec = Spec(files=max(1, args.tuples // per_file), records_per_file=10, groups_per_record=4,
@@ -144,13 +329,14 @@ def main() -> None:
         print(f"generated {truth.tuples_total:,} tuples in {time.perf_counter() - started:.1f} s", flush=True)
     files = list(discover([data]))
     size = sum(p.stat().st_size for p in files)
+    load_before = os.getloadavg()
     rows = []
     runs: list[tuple[str, Callable[[], int], int]] = [
         ("baseline: json + split/int loop", lambda: baseline(files), max(1, args.repeats - 1)),
         ("reference parser (pure Python, validating)", lambda: reference(files), 1),
         ("netwarden parse (to validated columns)", lambda: parse_only(files), args.repeats),
-        ("netwarden ingest, 1 DuckDB thread (+ Parquet)", ingest(data, 1), args.repeats),
-        (f"netwarden ingest, {os.cpu_count()} DuckDB threads (+ Parquet)", ingest(data, None), args.repeats),
+        ("netwarden ingest, 1 process (+ Parquet)", ingest(data, 1), args.repeats),
+        (f"netwarden ingest, {os.cpu_count()} landing processes (+ Parquet)", ingest(data, None), args.repeats),
     ]
     for name, fn, repeats in runs:
         cpu, wall, n = measure(fn, repeats)
@@ -171,11 +357,11 @@ def main() -> None:
     shutil.rmtree(store_dir, ignore_errors=True)
     print(f"reuse + top-talkers query: cpu {reuse[0]:.2f} s, wall {reuse[1]:.2f} s; "
           f"Parquet {parquet / 1e6:.1f} MB for {size / 1e6:.1f} MB of JSON")
-    write_report(args.out, rows, size, len(files), reuse, parquet)
+    write_report(args.out, rows, size, len(files), reuse, parquet, (load_before[0], os.getloadavg()[0]))
 
 
 def write_report(out: Path, rows: list[tuple[str, int, float, float]], size: int, files: int,
-                 reuse: tuple[float, float], parquet: int) -> None:
+                 reuse: tuple[float, float], parquet: int, load: tuple[float, float]) -> None:
     base = rows[0][1] / rows[0][2]
     lines = ["| path | tuples | CPU s | wall s | M tuples/s per core (CPU) | MB/s (CPU) | vs baseline |",
              "|---|---:|---:|---:|---:|---:|---:|"]
@@ -190,7 +376,8 @@ def write_report(out: Path, rows: list[tuple[str, int, float, float]], size: int
     block = (f"{start}\n{files} files, {size / 1e6:.1f} MB of JSON (NSG v2 and VNet, 40,000 tuples "
              f"per PT1H.json); {machine}.\n\n{table}\n\nReuse (every file unchanged: manifest "
              f"check) + a top-talkers query over the Parquet: {reuse[0]:.2f} s CPU, {reuse[1]:.2f} s "
-             f"wall. Parquet landed: {parquet / 1e6:.1f} MB.\n{end}")
+             f"wall. Parquet landed: {parquet / 1e6:.1f} MB. Load average (1 min) at the start / "
+             f"end: {load[0]:.2f} / {load[1]:.2f} on {os.cpu_count()} cores.\n{end}")
     if start in text and end in text:
         text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
     else:

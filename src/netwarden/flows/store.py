@@ -7,13 +7,20 @@ Layout of a store (``--store DIR``, default ``$XDG_CACHE_HOME/netwarden/flows``)
     parts/part-NNNNNN.parquet     tuples (group_id, ts_ms, src_ip, ... bytes_recv; direction,
                                   decision and state as small integer codes)
     parts/groups-NNNNNN.parquet   their groups (group_id, file_id, record, rule, mac, NSG ...)
+    parts/part-NNNNNN-K.parquet   (and groups-NNNNNN-K) further parts of one landing worker
+    spill/                 DuckDB's temporary files while a query exceeds its memory limit
+
+Many files land over a pool of worker processes (``workers``, default one per DuckDB
+thread asked for, else per core), each taking runs of consecutive files of about
+``batch_rows`` tuples; the workers are spawned, so a script that calls :meth:`Store.ingest`
+with more than one worker needs the usual ``if __name__ == "__main__":`` guard.
 
 An input file whose size and modification time match its manifest entry is not read
 again: its rows are already in a part and its malformed counts in the manifest. A changed
 file gets a new file_id; queries see only the file_ids of the files asked about, so stale
 rows in old parts are never counted (and parts nobody refers to are deleted).
 
-One process writes a store at a time.
+One process (with its workers) writes a store at a time.
 """
 
 from __future__ import annotations

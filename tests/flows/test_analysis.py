@@ -287,3 +287,45 @@ def test_landing_processes_equal_one_process(logs: tuple[Path, Truth], tmp_path:
     again = Store(tmp_path / "pool", workers=2, batch_rows=200).ingest([out])
     assert (again.read, again.reused) == (0, truth.files)
     assert again.books.to_json() == first.books.to_json()
+
+
+def test_rankings_from_flow_sums_equal_rankings_over_the_flows(logs: tuple[Path, Truth],
+                                                              tmp_path: Path) -> None:
+    """The rankings read the per-(rule, source, destination, port) sums; the same rankings
+    straight over every tuple (the SQL they replace) give the same rows."""
+    out, _ = logs
+    store = Store(tmp_path)
+    ingested = store.ingest([out])
+    result = analyze(store, ingested, Window(), Options(top=ALL)).to_json()
+    con = store.open_flows(ingested)
+    direct = {
+        "top_talkers": """SELECT f.src_ip, COUNT(*) AS tuples,
+            SUM(CASE WHEN f.decision = 'A' THEN 1 ELSE 0 END) AS allowed,
+            SUM(CASE WHEN f.decision = 'D' THEN 1 ELSE 0 END) AS denied,
+            SUM(COALESCE(f.bytes_sent, 0) + COALESCE(f.bytes_recv, 0)) AS bytes,
+            COUNT(DISTINCT f.dst_ip) AS peers
+            FROM flows f GROUP BY f.src_ip ORDER BY bytes DESC, tuples DESC, f.src_ip""",
+        "top_denied": """SELECT f.src_ip, f.dst_ip, f.protocol, f.dst_port, f.rule, COUNT(*) AS tuples
+            FROM flows f WHERE f.decision = 'D' GROUP BY f.src_ip, f.dst_ip, f.protocol, f.dst_port, f.rule
+            ORDER BY tuples DESC, f.src_ip, f.dst_ip, f.protocol, f.dst_port, f.rule""",
+        "rules": """SELECT f.log_kind, f.resource_id, f.rule, f.direction, f.decision, COUNT(*) AS tuples,
+            SUM(COALESCE(f.bytes_sent, 0) + COALESCE(f.bytes_recv, 0)) AS bytes
+            FROM flows f GROUP BY f.log_kind, f.resource_id, f.rule, f.direction, f.decision
+            ORDER BY tuples DESC, f.log_kind, f.resource_id, f.rule, f.direction, f.decision""",
+    }
+    for section, sql in direct.items():
+        expected = [list(row) for row in con.execute(sql).fetchall()]
+        got = [[entry[k] for k in list(entry)[:len(expected[0])]] for entry in result[section]]
+        if section == "top_denied":
+            got = [[e["src_ip"], e["dst_ip"], e["protocol"], e["dst_port"], e["rule"], e["tuples"]]
+                   for e in result[section]]
+            expected = [[*row[:2], {6: "tcp", 17: "udp"}.get(row[2], row[2]), *row[3:]] for row in expected]
+        assert got == expected, section
+    totals = con.execute("SELECT COUNT(*), SUM(COALESCE(f.bytes_sent, 0) + COALESCE(f.bytes_recv, 0)), "
+                         "SUM(COALESCE(f.packets_sent, 0) + COALESCE(f.packets_recv, 0)) FROM flows f").fetchall()[0]
+    summary = result["summary"]
+    assert (summary["tuples_in_window"], summary["bytes"], summary["packets"]) == totals
+    # an empty window: zero tuples, no rankings
+    empty = analyze(store, ingested, Window(since=parse_time("2099-01-01")), Options(top=ALL))
+    assert empty.summary["tuples_in_window"] == 0 and empty.summary["flows"] == 0
+    assert empty.top_talkers == [] and empty.summary["first_seen"] is None

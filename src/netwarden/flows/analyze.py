@@ -91,6 +91,7 @@ class Analysis:
 def analyze(store: Store, ingested: Ingested, window: Window, options: Options,
             engine: Engine | None = None, intent: FlowIntent | None = None) -> Analysis:
     con = store.open_flows(ingested, window)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE flow_sums AS {queries.FLOW_SUMS}")
     ips = [ip for (ip,) in con.execute(queries.ADDRESSES).fetchall()]
     con.register("addr", address_table(ips, AddressMap(engine), intent))
     top = options.top

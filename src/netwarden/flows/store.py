@@ -230,12 +230,16 @@ class Store:
 
     def open_flows(self, ingested: Ingested, window: Window | None = None) -> duckdb.DuckDBPyConnection:
         """The store's connection with the view ``flows``: the rows of the files ingested,
-        inside the window (``all_flows``: the same without the window)."""
+        inside the window (``all_flows``: the same without the window). Beside it, its two
+        halves: ``flow_groups`` (the groups of those files: ``group_id`` and the context
+        columns) and ``flow_tuples`` (``group_id`` and the tuple columns inside the window,
+        of every part read: only rows that join ``flow_groups`` belong to the files)."""
         con = self.con
         con.register("nw_active", pa.table({"file_id": pa.array(ingested.file_ids, pa.int32())}))
         tuples = ", ".join(decoded(name, "t") if name in CODES else f"t.{name}"
                            for name in TUPLE_COLUMNS)
         contexts = ", ".join(f"g.{name}" for name in CONTEXT_COLUMNS)
+        types = dict(COLUMNS)
         if ingested.parts:
             def listed(prefix: str) -> str:
                 return "[" + ", ".join("'" + str(self.parts_dir / p.replace("part-", prefix))
@@ -244,11 +248,23 @@ class Store:
                         f"FROM read_parquet({listed('part-')}) AS t "
                         f"JOIN read_parquet({listed('groups-')}) AS g ON t.group_id = g.group_id "
                         f"WHERE g.file_id IN (SELECT file_id FROM nw_active)")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW flow_groups AS SELECT g.group_id, {contexts} "
+                        f"FROM read_parquet({listed('groups-')}) AS g "
+                        f"WHERE g.file_id IN (SELECT file_id FROM nw_active)")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW all_flow_tuples AS SELECT t.group_id, {tuples} "
+                        f"FROM read_parquet({listed('part-')}) AS t")
         else:
             empty = ", ".join(f"CAST(NULL AS {t}) AS {n}" for n, t in COLUMNS)
             con.execute(f"CREATE OR REPLACE TEMP VIEW all_flows AS SELECT {empty} WHERE 1 = 0")
+            con.execute("CREATE OR REPLACE TEMP VIEW flow_groups AS SELECT CAST(NULL AS BIGINT) AS group_id, "
+                        + ", ".join(f"CAST(NULL AS {types[n]}) AS {n}" for n in CONTEXT_COLUMNS)
+                        + " WHERE 1 = 0")
+            con.execute("CREATE OR REPLACE TEMP VIEW all_flow_tuples AS SELECT CAST(NULL AS BIGINT) AS group_id, "
+                        + ", ".join(f"CAST(NULL AS {types[n]}) AS {n}" for n in TUPLE_COLUMNS)
+                        + " WHERE 1 = 0")
         where = (window or Window()).where()
         con.execute(f"CREATE OR REPLACE TEMP VIEW flows AS SELECT * FROM all_flows WHERE {where}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW flow_tuples AS SELECT * FROM all_flow_tuples WHERE {where}")
         return con
 
     def close(self) -> None:

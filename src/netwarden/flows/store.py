@@ -191,7 +191,7 @@ class Store:
         if workers <= 1:
             for run in runs:
                 entries, used, _ = _land(self.con, self.parts_dir, self.batch_rows, run,
-                                         self._next_part, self.manifest.next_group)
+                                         lambda: f"{self._next_part():06d}", self.manifest.next_group)
                 self._record(entries, used)
             return
         import multiprocessing
@@ -315,16 +315,16 @@ def _land_job(job: tuple[str, int, list[FileJob], int, int]) -> tuple[dict[str, 
         entries, used, parts = _land(con, Path(parts_dir), batch_rows, run, part_name, first_group)
     finally:
         con.close()
-    if used >= GROUP_STRIDE:
+    if used > GROUP_STRIDE:
         raise RuntimeError(f"{used} flow groups in one run of files: more than {GROUP_STRIDE}")
     return entries, used, parts
 
 
 def _land(con: duckdb.DuckDBPyConnection, parts_dir: Path, batch_rows: int, files: list[FileJob],
-          next_part: Callable[[], int | str], first_group: int) -> tuple[dict[str, dict[str, Any]], int, int]:
-    """Read ``files`` in order and land a batch whenever it holds ``batch_rows`` tuples;
-    returns the manifest entries of the files, the group ids used from ``first_group`` and
-    the number of parts written."""
+          next_part: Callable[[], str], first_group: int) -> tuple[dict[str, dict[str, Any]], int, int]:
+    """Read ``files`` in order and land a batch whenever it holds ``batch_rows`` tuples
+    (in parts named ``part-{next_part()}``); returns the manifest entries of the files, the
+    group ids used from ``first_group`` and the number of parts written."""
     books: dict[int, Accounting] = {}
     parser = Parser(con, books.__getitem__)
     batch = Batch()
@@ -337,8 +337,7 @@ def _land(con: duckdb.DuckDBPyConnection, parts_dir: Path, batch_rows: int, file
         nonlocal batch, members, group, written
         part, counts = None, {}
         if batch.rows:
-            number = next_part()
-            label = f"{number:06d}" if isinstance(number, int) else number
+            label = next_part()
             part = f"part-{label}.parquet"
             counts = parser.flush(batch, parts_dir / part, parts_dir / f"groups-{label}.parquet", group)
             group += len(batch.contexts)

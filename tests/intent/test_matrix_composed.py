@@ -1,4 +1,4 @@
-"""The matrix composed at firewalls (``Fanout.rows``) against one walk per source
+"""The matrix composed where walks meet, at firewalls and deliveries (``Fanout.rows``) against one walk per source
 (``Fanout.row``) and against one ``reach`` per pair, on random hub-and-spoke estates from
 the benchmark generator (spokes routing 0.0.0.0/0 to the hub's Azure Firewall); and the
 cells that are not listed."""
@@ -17,7 +17,7 @@ from netwarden.cli import app
 from netwarden.engine import Engine
 from netwarden.engine.fanout import Fanout
 from netwarden.ingest import load_estate
-from netwarden.intent.matrix import groups, matrix, pairwise
+from netwarden.intent.matrix import ReadCell, cell_summary, groups, matrix, pairwise, summary
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -41,30 +41,38 @@ def _engine(params: Params, seed: int, where: Path) -> Engine:
 @settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(params=hub_and_spoke(), seed=st.integers(1, 10_000))
-def test_rows_composed_at_the_firewall_equal_one_walk_per_source(params: Params, seed: int,
+def test_rows_composed_where_walks_meet_equal_one_walk_per_source(params: Params, seed: int,
                                                                  tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     engine = _engine(params, seed, tmp_path_factory.mktemp("estate"))
     endpoints = groups(engine, "subnet", None)
     composed, plain = Fanout(engine, endpoints), Fanout(engine, endpoints)
-    joined: list[int] = []
+    joined: dict[str, int] = {"firewall": 0, "deliver": 0}
     original = Fanout._continue_together
 
-    def spy(self, members, rows, walker):  # type: ignore[no-untyped-def]
-        joined.append(len(members))
-        return original(self, members, rows, walker)
+    def spy(self, kind, target, members, rows, walker):  # type: ignore[no-untyped-def]
+        joined[kind] += len(members)
+        return original(self, kind, target, members, rows, walker)
 
     Fanout._continue_together = spy  # type: ignore[method-assign]
     try:
         rows = dict(composed.rows(endpoints))
     finally:
         Fanout._continue_together = original  # type: ignore[method-assign]
-    none = engine.space.none()
+    space = engine.space
+    none = space.none()
     for a in endpoints:
-        row = plain.row(a)
-        assert set(rows[a].arrivals) == set(row.arrivals), a
-        for b in row.arrivals:
-            assert rows[a].allowed(b, none) == row.allowed(b, none), (a, b)
-    assert sum(joined) > 0    # the spokes' traffic was joined at the firewall
+        row, split = plain.row(a), composed.split(rows[a])
+        assert split is not None
+        for b in endpoints:
+            if not plain.pairable(a, b):
+                continue
+            allowed = rows[a].allowed(b, none)
+            assert allowed == row.allowed(b, none), (a, b)
+            if b in rows[a].apart:   # read off the row: boxes exactly the cell, none empty
+                assert b not in rows[a].arrivals
+                assert space.union(space.box(box) for box in split.get(b, ())) == allowed, (a, b)
+                assert (b in split) == bool(allowed)
+    assert joined["firewall"] > 0 and joined["deliver"] > 0   # the walks did meet
 
 
 @settings(max_examples=8, deadline=None, derandomize=True,
@@ -75,6 +83,9 @@ def test_composed_matrix_equals_pairwise_reach(params: Params, seed: int, tmp_pa
     fast, slow = matrix(engine, "subnet"), pairwise(engine, "subnet")
     assert set(fast.cells) == set(slow.cells)
     assert all(fast.cells[k].allowed == slow.cells[k].allowed for k in slow.cells)
+    assert all(fast.cells[k].exposure == slow.cells[k].exposure for k in slow.cells)
+    read = [c for c in fast.listed() if isinstance(c, ReadCell)]
+    assert all(cell_summary(c) == summary(c.allowed) for c in read)
     listed = {(c.source, c.destination) for c in fast.listed()}
     assert listed == {k for k, c in slow.cells.items() if c.allowed}
     assert fast.pairs == len(slow.cells)

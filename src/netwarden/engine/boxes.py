@@ -22,9 +22,13 @@ The union is always exact unless ``Boxes.truncated`` says the cover was cut shor
 
 from __future__ import annotations
 
+import atexit
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from netwarden.engine.intervals import merge
 
 from netwarden.engine.packets import (
     FIELDS,
@@ -177,6 +181,10 @@ _Intervals = dict[tuple[Any, int, int], list[tuple[int, int, Node]]]
 # lists are kept (a list cut short by the budget is never stored).
 _SHARED: dict[int, tuple[PacketSpace, _Intervals]] = {}
 _SHARED_MAX = 2_000_000
+# Emptied before the interpreter tears the modules down: torn down with them, millions
+# of BDD node references are released in an order that takes CUDD many seconds (about
+# 20 s after a matrix of the large benchmark estate; half a second this way).
+atexit.register(_SHARED.clear)
 
 
 def _shared_intervals(space: PacketSpace) -> _Intervals:
@@ -225,15 +233,14 @@ class _Cover:
                     return []
                 res = []
                 for j in range(copies):
-                    _append(res, sub, j * step)
+                    res = _joined(res, sub, j * step) if res else list(sub)
         else:
             lo, hi = (~u.low, ~u.high) if u.negated else (u.low, u.high)
             a, b = self.intervals(lo, d, i + 1), self.intervals(hi, d, i + 1)
             self.budget -= len(a) + len(b)
             if self.budget < 0:
                 return []
-            res = list(a)
-            _append(res, b, span >> 1)
+            res = _joined(a, b, span >> 1)
         self.memo[key] = res
         return res
 
@@ -262,6 +269,20 @@ class _Cover:
         complete = len(out) < want
         self.suffixes[key] = (out, complete)
         return out
+
+    def prefixes(self, u: Node, d: int, stop: int) -> list[tuple[tuple[Ranges, ...], Node]]:
+        """Disjoint boxes over the dimensions before ``stop`` (as ``decompose``), each
+        with the residual BDD over the dimensions from ``stop`` on."""
+        if u == self.bdd.false:
+            return []
+        if d == stop:
+            return [((), u)]
+        groups: dict[Any, list[tuple[int, int]]] = {}
+        for lo, hi, r in self.intervals(u, d):
+            if r != self.bdd.false:
+                groups.setdefault(r, []).append((lo, hi))
+        return [((tuple(rs), *rest), node) for r, rs in groups.items()
+                for rest, node in self.prefixes(r, d + 1, stop)]
 
     def product(self, comps: tuple[Ranges, ...], skip: int = -1) -> Node:
         node = self.bdd.true
@@ -294,13 +315,15 @@ class _Cover:
         return kept[::-1]
 
 
-def _append(res: list[tuple[int, int, Node]], more: list[tuple[int, int, Node]], offset: int) -> None:
-    """``more`` shifted by ``offset`` after ``res``, merging where they meet alike."""
-    for x, y, r in more:
-        if res and res[-1][1] == x + offset - 1 and res[-1][2] == r:
-            res[-1] = (res[-1][0], y + offset, r)
-        else:
-            res.append((x + offset, y + offset, r))
+def _joined(a: list[tuple[int, int, Node]], b: list[tuple[int, int, Node]],
+            offset: int) -> list[tuple[int, int, Node]]:
+    """Two blocks' intervals, ``b``'s shifted by ``offset`` (where ``a``'s block ends):
+    each list covers its block and is maximal, so only where they meet can two merge."""
+    last, first = a[-1], b[0]
+    if last[2] == first[2]:
+        return [*a[:-1], (last[0], first[1] + offset, first[2]),
+                *[(x + offset, y + offset, r) for x, y, r in b[1:]]]
+    return [*a, *[(x + offset, y + offset, r) for x, y, r in b]]
 
 
 def cover(s: PacketSet, limit: int | None = None) -> Boxes:
@@ -351,3 +374,67 @@ def field_intervals(s: PacketSet, f: Field) -> list[tuple[int, int]] | None:
     c = _Cover(sp, u)
     spans = [(lo, hi) for lo, hi, r in c.intervals(u, sp.layout.order.index(f)) if r == sp.bdd.true]
     return None if c.budget < 0 else spans
+
+
+Parts = list[tuple[str, Ranges]]
+
+
+def split_cover(s: PacketSet, split: Callable[[list[tuple[int, int]]], Parts],
+                memo: dict[Any, Parts]) -> dict[str, Boxes] | None:
+    """``s`` as disjoint boxes, split along the last dimension of the variable order
+    (destination addresses) into named parts: ``split`` names the parts of a list of
+    values; ``memo`` keeps its answers per residual BDD node (many rows share them).
+    Within a part, boxes that differ in one dimension only are merged. None when the
+    set is too fragmented to decompose (the cover's budget)."""
+    sp = s.space
+    ports = sp.vars_of("src_port", "dst_port")
+    target = (s.node & sp.port_protocols) | (sp.bdd.exist(ports, s.node) & ~sp.port_protocols)
+    c = _Cover(sp, target)
+    last = len(c.dims) - 1
+    found = c.prefixes(target, 0, last)
+    out: dict[str, list[tuple[Ranges, ...]]] = {}
+    for comps, node in found:
+        parts = memo.get(node)
+        if parts is None:
+            spans = [(lo, hi) for lo, hi, r in c.intervals(node, last) if r == sp.bdd.true]
+            if c.budget < 0:
+                return None
+            parts = memo[node] = split(spans)
+        for name, ranges in parts:
+            out.setdefault(name, []).append((*comps, ranges))
+    if c.budget < 0:
+        return None
+    fields = [dim.field for dim in c.dims]
+    result: dict[str, Boxes] = {}
+    for name, boxes in out.items():
+        # destination addresses, destination ports, protocols: where pieces of one
+        # group's share most often differ
+        for d in (last, fields.index("dst_port"), fields.index("protocol")) if len(boxes) > 1 else ():
+            boxes = _merge_along(boxes, d)
+        got = Boxes(Box(**dict(zip(fields, comps)), addr_bits=sp.layout.addr_bits)
+                    for comps in sorted(boxes))
+        result[name] = got
+    return result
+
+
+def _merge_along(boxes: list[tuple[Ranges, ...]], d: int) -> list[tuple[Ranges, ...]]:
+    """Boxes equal but in dimension ``d`` become one (their union is the product with
+    the union of their ``d`` components)."""
+    by_rest: dict[tuple[Ranges, ...], list[tuple[int, int]]] = {}
+    for comps in boxes:
+        by_rest.setdefault(comps[:d] + comps[d + 1:], []).extend(comps[d])
+    if len(by_rest) == len(boxes):
+        return boxes
+    return [rest[:d] + (tuple(merge(ranges)),) + rest[d:] for rest, ranges in by_rest.items()]
+
+
+def valid_count(box: Box) -> int:
+    """The number of valid packets in a box (see the port convention in ``packets.py``)."""
+    def size(ranges: Ranges) -> int:
+        return sum(hi - lo + 1 for lo, hi in ranges)
+
+    with_ports = sum(1 for p in PORT_PROTOCOLS for lo, hi in box.protocol if lo <= p <= hi)
+    others = size(box.protocol) - with_ports
+    no_ports = all(any(lo == 0 for lo, _ in getattr(box, f)) for f in ("src_port", "dst_port"))
+    return size(box.src) * size(box.dst) * (with_ports * size(box.src_port) * size(box.dst_port)
+                                            + (others if no_ports else 0))

@@ -269,10 +269,15 @@ class PacketSpace:
         return PacketSet(self, node)
 
     def union(self, sets: Iterable[PacketSet]) -> PacketSet:
-        node = self.bdd.false
-        for s in sets:
-            node |= self._own(s).node
-        return PacketSet(self, node)
+        """The union, joined pairwise as a balanced tree: joining many sets one by one
+        into an ever larger result costs that result's size each time."""
+        nodes = [self._own(s).node for s in sets]
+        if not nodes:
+            return PacketSet(self, self.bdd.false)
+        while len(nodes) > 1:
+            nodes = [nodes[i] | nodes[i + 1] if i + 1 < len(nodes) else nodes[i]
+                     for i in range(0, len(nodes), 2)]
+        return PacketSet(self, nodes[0])
 
     # -- helpers for PacketSet -----------------------------------------------------------
 

@@ -4,14 +4,17 @@ protocol/port lists, and, with an intent, whether that is intended, excess or mi
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from netwarden.engine import Engine, Service
 from netwarden.engine.endpoints import Endpoint, of_resource, resolve
-from netwarden.engine.fanout import Fanout
-from netwarden.engine.packets import PacketSet
+from netwarden.engine.boxes import Boxes, valid_count
+from netwarden.engine.fanout import Fanout, Row
+from netwarden.engine.packets import PORT_PROTOCOLS, PacketSet, PacketSpace
 from netwarden.engine.reach import as_sent
 from netwarden.intent.model import Intent
 from netwarden.intent.resolve import resolve_segments
@@ -46,6 +49,36 @@ class Cell:
         if not marks and self.intended:
             marks.append("intended")
         return marks
+
+
+class ReadCell(Cell):
+    """A cell read off its row (``Fanout.split``): its packets as boxes are known (their
+    union is exactly the cell's packets) and so is its exposure; the packet set itself
+    is computed when asked."""
+
+    def __init__(self, source: str, destination: str, boxes: Boxes, exposure: str,
+                 allowed: Callable[[], PacketSet], queried: Callable[[], PacketSet],
+                 space: PacketSpace) -> None:
+        self.source, self.destination, self.intended, self.space = source, destination, None, space
+        self.boxes, self._exposure = boxes, exposure
+        self._allowed: PacketSet | Callable[[], PacketSet] = allowed
+        self._queried: PacketSet | Callable[[], PacketSet] = queried
+
+    @property  # type: ignore[override]
+    def allowed(self) -> PacketSet:
+        if callable(self._allowed):
+            self._allowed = self._allowed()
+        return self._allowed
+
+    @property  # type: ignore[override]
+    def queried(self) -> PacketSet:
+        if callable(self._queried):
+            self._queried = self._queried()
+        return self._queried
+
+    @property
+    def exposure(self) -> str:
+        return self._exposure
 
 
 Pair = tuple[str, str]
@@ -89,6 +122,17 @@ class Cells(MutableMapping[Pair, Cell]):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
+    def count(self) -> int:
+        """``len``, without visiting every pair when ``pairable`` is ``Fanout.pairable``
+        (every ordered pair of two groups but the internet with itself)."""
+        owner = getattr(self.pairable, "__self__", None)
+        if owner is None or not hasattr(owner, "endpoints") or \
+                any(not self.pairable(a, b) for a, b in self.stored):
+            return len(self)
+        internet = sum(1 for g in self.groups if owner.endpoints[g].kind == "internet")
+        n = len(self.groups)
+        return n * (n - 1) - internet * (internet - 1)
+
     def __contains__(self, key: object) -> bool:
         try:
             self[key]  # type: ignore[index]
@@ -113,12 +157,13 @@ class Matrix:
         """The cells worth listing: where packets arrive, or the intent marks something
         (every other pair of groups exchanges nothing), in row-major group order."""
         cells = self.cells.listed() if isinstance(self.cells, Cells) else list(self.cells.values())
-        return [c for c in cells if c.allowed or c.marks]
+        # a cell read off its row holds packets (it has boxes): no need to build its set
+        return [c for c in cells if isinstance(c, ReadCell) or c.allowed or c.marks]
 
     @property
     def pairs(self) -> int:
         """How many pairs of groups the matrix covers (listed or not)."""
-        return len(self.cells)
+        return self.cells.count() if isinstance(self.cells, Cells) else len(self.cells)
 
 
 def groups(engine: Engine, by: str, intent: Intent | None) -> dict[str, Endpoint]:
@@ -168,17 +213,73 @@ def matrix(engine: Engine, by: str = "subnet", intent: Intent | None = None) -> 
         return intended
 
     index = {label: n for n, label in enumerate(labels)}
+    with without_cycle_collection():
+        _fill(cells, fanout, labels, index, with_intent, _intended)
+    return result
+
+
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector off for a while: a large matrix allocates millions of
+    small tuples and lists (intervals, boxes), none in a cycle, and the collector's
+    passes over everything alive would otherwise take about half the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _fill(cells: Cells, fanout: Fanout, labels: list[str], index: dict[str, int],
+          with_intent: bool, _intended: Callable[[str, str], PacketSet | None]) -> None:
+    space = fanout.engine.space
     for a, row in fanout.rows(labels):
         # only the destinations where packets arrive (and, with an intent, every pair: an
-        # intended flow that nothing carries is a "missing" cell)
-        for b in labels if with_intent else sorted(row.arrivals, key=index.__getitem__):
+        # intended flow that nothing carries is a "missing" cell); a row's packets at
+        # groups apart from the others come as boxes per group (``Fanout.split``)
+        split = None if with_intent else fanout.split(row)
+        read = split if split is not None else {b: None for b in fanout.reached_groups(row)}
+        for b in labels if with_intent else sorted({*row.arrivals, *read}, key=index.__getitem__):
             if not fanout.pairable(a, b):
+                continue
+            boxes = read.get(b)
+            if boxes is not None and b not in row.arrivals:
+                cells[(a, b)] = _read_cell(fanout, row, a, b, boxes)
                 continue
             allowed = row.allowed(b, space.none())    # within queried(a, b) by construction
             intended = _intended(a, b)
             if allowed or intended:
                 cells[(a, b)] = Cell(a, b, allowed, fanout.queried(a, b), intended)
-    return result
+
+
+def _read_cell(fanout: Fanout, row: Row, a: str, b: str, boxes: Boxes) -> ReadCell:
+    """The cell from its boxes: disjoint, so the packets count adds up, and the cell is
+    everything between the two groups exactly when it counts as many packets."""
+    none = fanout.engine.space.none()
+    cell = ReadCell(a, b, boxes, "some", lambda: row.allowed(b, none), lambda: fanout.queried(a, b),
+                    fanout.engine.space)
+    sources, destinations = fanout.addresses(a, "src"), fanout.addresses(b, "dst")
+    if sources < 0 or destinations < 0:   # too fragmented to count: compare the sets
+        cell._exposure = "all" if cell.allowed == cell.queried else "some"
+    elif _covers_icmp(boxes, sources * destinations) and \
+            sum(valid_count(box) for box in boxes) == sources * destinations * _PER_PAIR:
+        cell._exposure = "all"
+    return cell
+
+
+def _covers_icmp(boxes: Boxes, pairs: int) -> bool:
+    """Whether ICMP between every pair of addresses is in the boxes (disjoint): a cheap
+    test that everything between two groups needs to pass (most cells fail it)."""
+    found = 0
+    for box in boxes:
+        if any(lo <= 1 <= hi for lo, hi in box.protocol) and box.src_port[0][0] == 0 == box.dst_port[0][0]:
+            found += sum(hi - lo + 1 for lo, hi in box.src) * sum(hi - lo + 1 for lo, hi in box.dst)
+    return found == pairs
+
+
+_PER_PAIR = len(PORT_PROTOCOLS) * (1 << 32) + (256 - len(PORT_PROTOCOLS))  # valid packets per address pair
 
 
 def pairwise(engine: Engine, by: str = "subnet", intent: Intent | None = None) -> Matrix:
@@ -195,6 +296,30 @@ def pairwise(engine: Engine, by: str = "subnet", intent: Intent | None = None) -
             allowed = engine.space.union(as_sent(o.branch) for o in reach.arrived) & reach.queried
             result.cells[(a, b)] = Cell(a, b, allowed, reach.queried)
     return result
+
+
+def cell_summary(cell: Cell, limit: int = 6, memo: dict[Any, str] | None = None) -> str:
+    """``summary`` of a cell's packets; for a cell read off its row, from its boxes (the
+    protocols and destination ports they hold, which many cells share) without its
+    packet set."""
+    boxes = getattr(cell, "boxes", None)
+    if boxes is None:
+        return summary(cell.allowed, limit, memo)
+    if not boxes:
+        return "-"
+    key = ("boxes", limit, frozenset((b.protocol, b.dst_port, b.src_port[0][0] == 0 == b.dst_port[0][0])
+                                     for b in boxes))
+    if memo is not None and key in memo:
+        return memo[key]
+    space = cell.space  # type: ignore[attr-defined]
+    node = space.bdd.false
+    for protocols, ports, zero in key[2]:
+        part = space.raw_ranges("protocol", protocols) & space.raw_ranges("dst_port", ports)
+        node |= part if zero else part & space.port_protocols   # port-less protocols need port 0
+    text = summary(PacketSet(space, node & space.valid), limit, memo)
+    if memo is not None:
+        memo[key] = text
+    return text
 
 
 def summary(packets: PacketSet, limit: int = 6, memo: dict[Any, str] | None = None) -> str:

@@ -12,9 +12,9 @@ from rich.table import Table
 
 from netwarden import __version__
 from netwarden.engine.path import witness as pick_witness
-from netwarden.intent.matrix import Matrix, summary
+from netwarden.intent.matrix import Cell, Matrix, cell_summary, without_cycle_collection
 from netwarden.intent.verify import VerifyResult, Violation
-from netwarden.report.paths import boxes_json
+from netwarden.report.paths import box_json, boxes_json
 
 _RULES = {
     "excess": ("INTENT-EXCESS", "Traffic between segments that no intended flow covers", "error"),
@@ -107,11 +107,19 @@ def matrix_json(m: Matrix) -> dict[str, Any]:
     pair); every pair of groups not listed exchanges nothing (exposure ``none``)."""
     summaries: dict[Any, str] = {}
     cells = []
-    for c in m.listed():
-        cells.append({"from": c.source, "to": c.destination, "exposure": c.exposure,
-                      "summary": summary(c.allowed, memo=summaries), "marks": c.marks,
-                      "allowed": boxes_json(c.allowed, 20)})
+    with without_cycle_collection():
+        for c in m.listed():
+            cells.append({"from": c.source, "to": c.destination, "exposure": c.exposure,
+                          "summary": cell_summary(c, memo=summaries), "marks": c.marks,
+                          "allowed": _cell_boxes(c, 20)})
     return {"by": m.by, "groups": m.groups, "pairs": m.pairs, "cells": cells}
+
+
+def _cell_boxes(c: Cell, limit: int) -> list[dict[str, Any]]:
+    boxes = getattr(c, "boxes", None)   # a cell read off its row has them already
+    if boxes is None:
+        return boxes_json(c.allowed, limit)
+    return [box_json(b) for b in boxes[:limit]]
 
 
 def matrix_csv(m: Matrix) -> str:
@@ -120,7 +128,7 @@ def matrix_csv(m: Matrix) -> str:
     writer.writerow(["from", "to", "exposure", "allowed", "marks"])
     summaries: dict[Any, str] = {}
     for c in m.listed():
-        writer.writerow([c.source, c.destination, c.exposure, summary(c.allowed, memo=summaries),
+        writer.writerow([c.source, c.destination, c.exposure, cell_summary(c, memo=summaries),
                          " ".join(c.marks)])
     return out.getvalue()
 
@@ -139,7 +147,7 @@ def render_matrix(m: Matrix, console: Console) -> None:
             if cell is None:
                 row.append("")
                 continue
-            text = escape(summary(cell.allowed, 3, summaries))
+            text = escape(cell_summary(cell, 3, summaries))
             if "excess" in cell.marks:
                 text = f"[red]{text} ✗excess[/red]"
             elif "missing" in cell.marks:

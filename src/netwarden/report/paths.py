@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.console import Console
 
+from netwarden.engine.boxes import Box
 from netwarden.engine.packets import PacketSet
 from netwarden.engine.path import Outcome, witness as pick_witness
 from netwarden.engine.reach import ReachResult, TraceResult
@@ -16,10 +17,11 @@ _VERDICT_STYLE = {"allowed": "bold green", "denied": "bold red", "partial": "bol
 
 
 def boxes_json(packets: PacketSet, limit: int = 50) -> list[dict[str, Any]]:
-    return [_box_json(b.rendered()) for b in packets.boxes(limit=limit)]
+    return [box_json(b) for b in packets.boxes(limit=limit)]
 
 
-def _box_json(r: dict[str, str]) -> dict[str, Any]:
+def box_json(box: Box) -> dict[str, Any]:
+    r = box.rendered()
     return {"src": r["src"], "dst": r["dst"], "protocol": r["protocol"],
             "src_ports": r["src_port"], "dst_ports": r["dst_port"], "text": r["text"]}
 

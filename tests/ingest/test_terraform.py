@@ -562,3 +562,36 @@ def test_resources_added_to_an_existing_estate_get_its_subscription(tmp_path: Pa
     assert web.id == f"{existing}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/web"
     assert web.nsg_id == f"{existing}/providers/Microsoft.Network/networkSecurityGroups/nsg"
     assert not estate.diagnostics
+
+
+def test_a_mangled_reference_or_bypass_list_is_a_located_input_error(tmp_path: Path) -> None:
+    """Found by the mutation fuzzer: a storage account ID given as a list (in
+    azurerm_storage_account_network_rules) and a bypass list holding a list are input
+    errors naming the resource, not crashes."""
+    from netwarden.ingest import IngestError, load_estate
+
+    plan = json.loads((FIXTURES / "edge-paas.state.json").read_text())
+
+    def resources(node: object) -> list[dict]:
+        found = []
+        if isinstance(node, dict):
+            if node.get("type") == "azurerm_storage_account_network_rules":
+                found.append(node)
+            for value in node.values():
+                found += resources(value)
+        elif isinstance(node, list):
+            for value in node:
+                found += resources(value)
+        return found
+
+    rules = resources(plan)
+    assert rules, "the fixture has storage account network rules"
+    for mangle in (lambda v: v.update(storage_account_id=[v["storage_account_id"]]),
+                   lambda v: v.update(bypass=[["AzureServices"]])):
+        broken = json.loads(json.dumps(plan))
+        mangle(resources(broken)[0]["values"])
+        path = tmp_path / "plan.json"
+        path.write_text(json.dumps(broken))
+        with pytest.raises(IngestError) as caught:
+            load_estate([path])
+        assert "azurerm_storage_account_network_rules" in str(caught.value)

@@ -19,7 +19,10 @@ def _acls(r: View, with_action: bool) -> dict[str, Any]:
     action = {"action": "Allow"} if with_action else {}
     return r.obj({
         "defaultAction": r.at("default_action"),
-        "bypass": bypass.map(lambda b: ", ".join(b) if isinstance(b, list) else b),
+        # a list of names becomes Azure's comma-separated string; anything else is passed
+        # on as it is, for the builder to report where it stands
+        "bypass": bypass.map(lambda b: ", ".join(b) if isinstance(b, list)
+                             and all(isinstance(x, str) for x in b) else b),
         "ipRules": [r.obj({"value": ip, **action}, ip.where) for ip in r.elements("ip_rules")],
         "virtualNetworkRules": [r.obj({"id": s, **action}, s.where)
                                 for s in r.elements("virtual_network_subnet_ids")],

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netwarden.ingest.azure import flatten
-from netwarden.ingest.interface import LoadOptions, RawResource
+from netwarden.ingest.interface import IngestError, LoadOptions, RawResource
 from netwarden.ingest.terraform import compute, edge, firewall, network, paas
 from netwarden.ingest.terraform.plan import Instance, Plan
 from netwarden.ingest.terraform.refs import Resolver
@@ -193,10 +193,13 @@ class Translation:
         if resource is not None:
             self._emitted.append((view.instance, resource))
 
-    def merge(self, view: View, target: str | None, apply: Callable[[dict[str, Any]], str | None],
+    def merge(self, view: View, target: Any, apply: Callable[[dict[str, Any]], str | None],
               what: str, phase: int = 0) -> None:
         """Change the object of ``target`` once everything is emitted (phase 0: parts of a
         resource such as load balancer pools; phase 1: associations, which may name parts)."""
+        if target and not isinstance(target, str):
+            raise IngestError(view.location, f"{what}: expected the ID of the resource it "
+                              f"applies to, found {type(target).__name__} {target!r}"[:300])
         if target:
             self._merges.append(_Merge(view.instance, target, apply, what, phase))
 

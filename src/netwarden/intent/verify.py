@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 
 from netwarden.engine import Engine, Service
 from netwarden.engine.endpoints import Endpoint
+from netwarden.engine.fanout import Fanout
 from netwarden.engine.packets import PacketSet
-from netwarden.engine.path import Hop, Outcome
-from netwarden.engine.reach import ReachResult, as_sent
+from netwarden.engine.path import Hop, Outcome, witness
+from netwarden.engine.reach import ReachResult, _narrowed, as_sent
 from netwarden.intent.model import Flow, Intent, PortSpec
 from netwarden.intent.resolve import resolve_segments
 
@@ -62,20 +63,112 @@ def _passes(outcome: Outcome, via: str) -> bool:
 
 
 def verify(engine: Engine, intent: Intent) -> VerifyResult:
+    """Every ordered pair of segments. What arrives comes from one composed walk of all
+    segments (``Fanout.rows``: exact per pair); the evidence of each violation (its path,
+    the deciding rules) from a walk of just that violation's packets, which gives the
+    outcomes of the full pairwise walk restricted to them (the walk is distributive; see
+    ``netwarden.engine.fanout``): the excess of a pair is one violation whose path is its
+    witness's, a missing flow's blocker and a bypassing path are found by walking that
+    flow's packets. Estates with Kubernetes pods keep to pairwise reach."""
     segments = resolve_segments(engine, intent)
     result = VerifyResult(intent, segments)
-    names = [n for n, e in segments.items() if e.holders or e.prefixes or e.kind == "internet"]
+    names = [n for n, e in segments.items() if (e.holders or e.prefixes or e.kind == "internet")
+             and not (e.kind == "onprem" and not e.prefixes)]
+    fanout, rows = None, {}
+    if engine.k8s is None and all(segments[n].kind in _COMPOSABLE for n in names):
+        fanout = Fanout(engine, {n: segments[n] for n in names})
+        rows = dict(fanout.rows(names))
     for a in names:
-        if segments[a].kind == "onprem" and not segments[a].prefixes:
-            continue
         for b in names:
-            if a == b or (segments[b].kind == "onprem" and not segments[b].prefixes):
+            if a == b:
                 continue
-            reach = engine.reach(segments[a], segments[b], Service())
             result.checked_pairs += 1
             flows = [f for f in intent.flows if f.source == a and f.destination == b]
-            _compare(engine, result, a, b, reach, flows)
+            if fanout is not None and fanout.pairable(a, b):
+                allowed = rows[a].allowed(b, engine.space.none())
+                _compare_composed(engine, result, a, b, allowed, flows)
+            else:
+                _compare(engine, result, a, b, engine.reach(segments[a], segments[b], Service()), flows)
     return result
+
+
+# segment kinds whose pairwise reach is the plain walk between their addresses (not a
+# PaaS service's public endpoint, not pods)
+_COMPOSABLE = ("holders", "addresses", "internet", "onprem")
+
+
+def _compare_composed(engine: Engine, result: VerifyResult, a: str, b: str, allowed: PacketSet,
+                      flows: list[Flow]) -> None:
+    """``_compare`` for a pair whose arriving packets (original source) are known: the
+    same packets in violation; the excess as one violation per pair, and the paths found
+    by walking only the packets they are for."""
+    space = engine.space
+    source, destination = result.segments[a], result.segments[b]
+    intended = space.none()
+    for flow in flows:
+        intended |= flow_space(engine, flow, source, destination)
+    excess = allowed - intended
+    if excess:
+        # one violation for the pair (its packets exact); the path is that of its witness
+        result.excess.append(Violation("excess", a, b, excess,
+                                       _witness_path(engine, source, destination, excess)))
+    for flow in flows:
+        wanted = flow_space(engine, flow, source, destination)
+        lacking = wanted - allowed
+        if lacking:
+            within = _Within(engine, source, destination, lacking)
+            blocker = next((o for o in within.dropped if as_sent(o.branch) & lacking), None)
+            note = "wholly blocked" if lacking == wanted else "partly blocked"
+            if blocker is None:
+                blocker = next((o for o in within.conditional if as_sent(o.branch) & lacking), None)
+                if blocker is not None:
+                    note += "; only a layer-7 application rule admits them (FQDNs)"
+            if blocker is None:
+                note += "; no path delivers these packets"
+            result.missing.append(Violation("missing", a, b, lacking,
+                                            _narrow(blocker, lacking) if blocker else (), flow, note))
+        if flow.via and (arriving := wanted & allowed):
+            for outcome in _Within(engine, source, destination, arriving).arrived:
+                part = as_sent(outcome.branch) & arriving
+                if part and not _passes(outcome, flow.via):
+                    result.bypass.append(Violation("bypass", a, b, part, _narrow(outcome, part), flow,
+                                                   f"arrives without passing {flow.via}"))
+
+
+class _Within:
+    """``Engine.reach`` between two segments (any service) for only the packets
+    ``queried`` (as they would arrive): its arrivals, drops and layer-7 outcomes."""
+
+    def __init__(self, engine: Engine, source: Endpoint, destination: Endpoint,
+                 queried: PacketSet) -> None:
+        outcomes = engine.walk(source, queried)
+        targets = destination.target_ids
+        at_destination = engine.addresses_of(destination, "dst")
+        arrived = [_narrowed(o, at_destination) for o in outcomes if o.status == "arrived"
+                   and any(t.lower() in targets for t in o.targets)]
+        self.arrived = [o for o in arrived if o.branch.packets]
+        pips = engine.addresses.on("dst", [(p.address.first, p.address.last)
+                                           for p in destination.public_ips if p.address])
+        self.dropped = [o for o in outcomes if o.status == "dropped"
+                        and (o.branch.packets & at_destination
+                             or ("dst" not in o.branch.changed and o.branch.packets & pips))]
+        self.conditional = [o for o in outcomes if o.status == "conditional"]
+
+
+def _witness_path(engine: Engine, source: Endpoint, destination: Endpoint,
+                  packets: PacketSet) -> tuple[Hop, ...]:
+    """The path by which the witness of ``packets`` (the packet the report shows) arrives:
+    the pairwise walk restricted to the packets between the witness's two addresses (any
+    port: cheap), its hops naming the rules that decide those of ``packets`` on it."""
+    packet = witness(packets)
+    if packet is None:
+        return ()
+    one = engine.space.packet(packet)
+    between = packets & one.forget("src_port", "dst_port", "protocol")
+    for outcome in _Within(engine, source, destination, between).arrived:
+        if as_sent(outcome.branch) & one:
+            return _narrow(outcome, as_sent(outcome.branch) & between)
+    return ()
 
 
 def _compare(engine: Engine, result: VerifyResult, a: str, b: str, reach: ReachResult,

@@ -107,9 +107,14 @@ class Engine:
 
     # -- reach ---------------------------------------------------------------------------------
 
-    def reach(self, source: Endpoint, destination: Endpoint, service: Service = Service()) -> ReachResult:
+    def reach(self, source: Endpoint, destination: Endpoint, service: Service = Service(),
+              within: PacketSet | None = None) -> ReachResult:
+        """The packets of the service that get from ``source`` to ``destination``, with
+        their paths; ``within`` narrows the query to those packets (as they would arrive)."""
         base = self.service(service)
         src = self.addresses_of(source, "src")
+        if within is not None:      # the query's packets as they would arrive; what arrives
+            src &= within           # (translated or not) is still judged by the destination
         if destination.kind == "paas" and source.kind == "internet":
             queried = src & base & self.space.all()
             outcomes = self._paas_public(destination, src & base)

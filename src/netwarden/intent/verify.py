@@ -12,7 +12,7 @@ from netwarden.engine.endpoints import Endpoint
 from netwarden.engine.fanout import Fanout
 from netwarden.engine.packets import PacketSet
 from netwarden.engine.path import Hop, Outcome, witness
-from netwarden.engine.reach import ReachResult, _narrowed, as_sent
+from netwarden.engine.reach import ReachResult, as_sent
 from netwarden.intent.model import Flow, Intent, PortSpec
 from netwarden.intent.resolve import resolve_segments
 
@@ -116,7 +116,7 @@ def _compare_composed(engine: Engine, result: VerifyResult, a: str, b: str, allo
         wanted = flow_space(engine, flow, source, destination)
         lacking = wanted - allowed
         if lacking:
-            within = _Within(engine, source, destination, lacking)
+            within = _within(engine, source, destination, lacking)
             blocker = next((o for o in within.dropped if as_sent(o.branch) & lacking), None)
             note = "wholly blocked" if lacking == wanted else "partly blocked"
             if blocker is None:
@@ -128,31 +128,17 @@ def _compare_composed(engine: Engine, result: VerifyResult, a: str, b: str, allo
             result.missing.append(Violation("missing", a, b, lacking,
                                             _narrow(blocker, lacking) if blocker else (), flow, note))
         if flow.via and (arriving := wanted & allowed):
-            for outcome in _Within(engine, source, destination, arriving).arrived:
+            for outcome in _within(engine, source, destination, arriving).arrived:
                 part = as_sent(outcome.branch) & arriving
                 if part and not _passes(outcome, flow.via):
                     result.bypass.append(Violation("bypass", a, b, part, _narrow(outcome, part), flow,
                                                    f"arrives without passing {flow.via}"))
 
 
-class _Within:
-    """``Engine.reach`` between two segments (any service) for only the packets
-    ``queried`` (as they would arrive): its arrivals, drops and layer-7 outcomes."""
-
-    def __init__(self, engine: Engine, source: Endpoint, destination: Endpoint,
-                 queried: PacketSet) -> None:
-        outcomes = engine.walk(source, queried)
-        targets = destination.target_ids
-        at_destination = engine.addresses_of(destination, "dst")
-        arrived = [_narrowed(o, at_destination) for o in outcomes if o.status == "arrived"
-                   and any(t.lower() in targets for t in o.targets)]
-        self.arrived = [o for o in arrived if o.branch.packets]
-        pips = engine.addresses.on("dst", [(p.address.first, p.address.last)
-                                           for p in destination.public_ips if p.address])
-        self.dropped = [o for o in outcomes if o.status == "dropped"
-                        and (o.branch.packets & at_destination
-                             or ("dst" not in o.branch.changed and o.branch.packets & pips))]
-        self.conditional = [o for o in outcomes if o.status == "conditional"]
+def _within(engine: Engine, source: Endpoint, destination: Endpoint,
+            queried: PacketSet) -> ReachResult:
+    """``Engine.reach`` between two segments (any service) for only the packets ``queried``."""
+    return engine.reach(source, destination, Service(), within=queried)
 
 
 def _witness_path(engine: Engine, source: Endpoint, destination: Endpoint,
@@ -165,7 +151,7 @@ def _witness_path(engine: Engine, source: Endpoint, destination: Endpoint,
         return ()
     one = engine.space.packet(packet)
     between = packets & one.forget("src_port", "dst_port", "protocol")
-    for outcome in _Within(engine, source, destination, between).arrived:
+    for outcome in _within(engine, source, destination, between).arrived:
         if as_sent(outcome.branch) & one:
             return _narrow(outcome, as_sent(outcome.branch) & between)
     return ()

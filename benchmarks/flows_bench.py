@@ -174,7 +174,7 @@ def generate_many(out: Path, tuples: int, workers: int) -> dict[str, int]:
     return total
 
 
-def _cpu() -> float:
+def cpu_seconds() -> float:
     """CPU seconds of this process (all threads) and of the children it has waited for
     (the ingest's landing processes)."""
     t = os.times()
@@ -184,9 +184,9 @@ def _cpu() -> float:
 def measure(fn: Callable[[], int], repeats: int) -> tuple[float, float, int]:
     best: tuple[float, float, int] | None = None
     for _ in range(repeats):
-        cpu, wall = _cpu(), time.perf_counter()
+        cpu, wall = cpu_seconds(), time.perf_counter()
         n = fn()
-        result = (_cpu() - cpu, time.perf_counter() - wall, n)
+        result = (cpu_seconds() - cpu, time.perf_counter() - wall, n)
         if best is None or result[0] < best[0]:
             best = result
     assert best is not None

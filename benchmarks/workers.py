@@ -260,14 +260,8 @@ def worker_flows(tuples: int, data: Path) -> dict:
         generated_s = time.perf_counter() - t0
     size = sum(p.stat().st_size for p in data.rglob("PT1H.json"))
     gc.collect()
-    c0, t0 = _cpu_with_children(), time.perf_counter()
-    n = fb.ingest(data, None)()
     # the store lands files over a pool of processes: their CPU counts too
+    c0, t0 = fb.cpu_seconds(), time.perf_counter()
+    n = fb.ingest(data, None)()
     return {"tuples": n, "json_mb": size / 2**20, "wall_s": time.perf_counter() - t0,
-            "cpu_s": _cpu_with_children() - c0, "rss_mb": rss_mb(), "generated_s": generated_s}
-
-
-def _cpu_with_children() -> float:
-    """CPU seconds of this process and of its finished children (user + system)."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+            "cpu_s": fb.cpu_seconds() - c0, "rss_mb": rss_mb(), "generated_s": generated_s}

@@ -116,23 +116,11 @@ def _compare_composed(engine: Engine, result: VerifyResult, a: str, b: str, allo
         wanted = flow_space(engine, flow, source, destination)
         lacking = wanted - allowed
         if lacking:
-            within = _within(engine, source, destination, lacking)
-            blocker = next((o for o in within.dropped if as_sent(o.branch) & lacking), None)
-            note = "wholly blocked" if lacking == wanted else "partly blocked"
-            if blocker is None:
-                blocker = next((o for o in within.conditional if as_sent(o.branch) & lacking), None)
-                if blocker is not None:
-                    note += "; only a layer-7 application rule admits them (FQDNs)"
-            if blocker is None:
-                note += "; no path delivers these packets"
-            result.missing.append(Violation("missing", a, b, lacking,
-                                            _narrow(blocker, lacking) if blocker else (), flow, note))
+            result.missing.append(_missing(a, b, flow, wanted, lacking,
+                                           _within(engine, source, destination, lacking)))
         if flow.via and (arriving := wanted & allowed):
-            for outcome in _within(engine, source, destination, arriving).arrived:
-                part = as_sent(outcome.branch) & arriving
-                if part and not _passes(outcome, flow.via):
-                    result.bypass.append(Violation("bypass", a, b, part, _narrow(outcome, part), flow,
-                                                   f"arrives without passing {flow.via}"))
+            result.bypass += _bypasses(a, b, flow, arriving,
+                                       _within(engine, source, destination, arriving))
 
 
 def _within(engine: Engine, source: Endpoint, destination: Endpoint,
@@ -174,22 +162,35 @@ def _compare(engine: Engine, result: VerifyResult, a: str, b: str, reach: ReachR
         arrived = space.union(as_sent(o.branch) for o in reach.arrived) & wanted
         lacking = wanted - arrived
         if lacking:
-            blocker = next((o for o in reach.dropped if as_sent(o.branch) & lacking), None)
-            note = "wholly blocked" if lacking == wanted else "partly blocked"
-            if blocker is None:
-                blocker = next((o for o in reach.conditional if as_sent(o.branch) & lacking), None)
-                if blocker is not None:
-                    note += "; only a layer-7 application rule admits them (FQDNs)"
-            if blocker is None:
-                note += "; no path delivers these packets"
-            result.missing.append(Violation("missing", a, b, lacking,
-                                            _narrow(blocker, lacking) if blocker else (), flow, note))
+            result.missing.append(_missing(a, b, flow, wanted, lacking, reach))
         if flow.via:
-            for outcome in reach.arrived:
-                part = as_sent(outcome.branch) & wanted
-                if part and not _passes(outcome, flow.via):
-                    result.bypass.append(Violation("bypass", a, b, part, _narrow(outcome, part), flow,
-                                                   f"arrives without passing {flow.via}"))
+            result.bypass += _bypasses(a, b, flow, wanted, reach)
+
+
+def _missing(a: str, b: str, flow: Flow, wanted: PacketSet, lacking: PacketSet,
+             reach: ReachResult) -> Violation:
+    """The packets of an intended flow that do not arrive, with the hop that drops them
+    (found among ``reach``'s outcomes, which cover them)."""
+    blocker = next((o for o in reach.dropped if as_sent(o.branch) & lacking), None)
+    note = "wholly blocked" if lacking == wanted else "partly blocked"
+    if blocker is None:
+        blocker = next((o for o in reach.conditional if as_sent(o.branch) & lacking), None)
+        if blocker is not None:
+            note += "; only a layer-7 application rule admits them (FQDNs)"
+    if blocker is None:
+        note += "; no path delivers these packets"
+    return Violation("missing", a, b, lacking, _narrow(blocker, lacking) if blocker else (), flow, note)
+
+
+def _bypasses(a: str, b: str, flow: Flow, wanted: PacketSet, reach: ReachResult) -> list[Violation]:
+    """The arrivals of ``wanted`` packets on paths without the flow's ``via``."""
+    found = []
+    for outcome in reach.arrived:
+        part = as_sent(outcome.branch) & wanted
+        if part and not _passes(outcome, flow.via or ""):
+            found.append(Violation("bypass", a, b, part, _narrow(outcome, part), flow,
+                                   f"arrives without passing {flow.via}"))
+    return found
 
 
 def _narrow(outcome: Outcome, packets: PacketSet) -> tuple[Hop, ...]:

@@ -51,6 +51,8 @@ class Entry:
 class Topology:
     def __init__(self, estate: Estate) -> None:
         self.estate = estate
+        self._holder_at: dict[int, list[Holder]] = {}             # found on first ask
+        self._holders_by_subnet: dict[str, list[Holder]] = {}
 
     # -- VNets and peerings ------------------------------------------------------------------
 
@@ -205,10 +207,6 @@ class Topology:
             found = self._holder_at[address] = self._find_at(address)
         return found
 
-    @cached_property
-    def _holder_at(self) -> dict[int, list[Holder]]:
-        return {}
-
     def _find_at(self, address: int) -> list[Holder]:
         found: list[Holder] = []
         endpoints: list[PrivateEndpoint] = []
@@ -232,10 +230,6 @@ class Topology:
         if found is None:
             found = self._holders_by_subnet[ids.key(subnet_id)] = self._find_in_subnet(subnet_id)
         return found
-
-    @cached_property
-    def _holders_by_subnet(self) -> dict[str, list[Holder]]:
-        return {}
 
     def _find_in_subnet(self, subnet_id: str) -> list[Holder]:
         subnet_key = ids.key(subnet_id)

@@ -29,12 +29,13 @@ import struct
 import sys
 from array import array
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from netwarden.model.base import Resource
-from netwarden.model.estate import INDEXES, Diagnostic, Estate, children
+from netwarden.model.estate import INDEXES, Estate, children
 from netwarden.model.ids import key
 
 MAGIC = b"NWSNAP\x00\x01"
@@ -86,14 +87,11 @@ def write(estate: Estate, path: str | Path, inputs: list[str] | None = None) -> 
             resource_key = key(resource.id)
             pickler.dump(resource)
             pickler.clear_memo()
-            slot_of[resource_key] = len(offsets) - 1
+            slot = slot_of[resource_key] = len(offsets) - 1     # a top-level ID wins over
+            for child in children(resource):                     # a child's, as in Estate
+                slot_of.setdefault(key(child.id), slot)
             offsets.append(buffer.tell())
             keys.append(resource_key)
-    for cls, keys in type_keys.items():
-        for resource_key in keys:
-            slot = slot_of[resource_key]
-            for child in children(estate.get(resource_key)):  # type: ignore[arg-type]
-                slot_of.setdefault(key(child.id), slot)
     sections: dict[str, tuple[int, int]] = {}
 
     def section(name: str, value: Any) -> None:
@@ -153,7 +151,7 @@ def read(path: str | Path) -> tuple[Estate, list[str]]:
         diagnostics, unknown_types, sources = section("meta")
     except SnapshotError:
         raise
-    except Exception as exc:     # truncated or corrupted: any unpickling error
+    except Exception as exc:  # noqa: BLE001 - truncated or corrupted: unpickling raises any type
         raise SnapshotError(f"damaged snapshot ({type(exc).__name__}: {exc})") from None
     offsets = array("Q")
     offsets.frombytes(offsets_bytes)

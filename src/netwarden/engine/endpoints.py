@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Iterable
+from collections.abc import Iterable
 
 from netwarden.engine.topology import Holder, Topology
 from netwarden.model import ids

@@ -10,7 +10,8 @@ never as reaching any destination.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from netwarden.engine.addresses import AddressSets
 from netwarden.engine.nsg import protocol as protocol_set

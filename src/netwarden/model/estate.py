@@ -12,7 +12,8 @@ import enum
 import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
+from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from netwarden.model.base import Resource
 from netwarden.model.cluster import AksCluster

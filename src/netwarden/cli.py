@@ -230,6 +230,22 @@ class ReportFormat(str, Enum):
     html = "html"       # a self-contained report file: -o FILE, default report.html
 
 
+def write_report(format: ReportFormat, output: Path | None, result: Any, render: Any,
+                 to_json: Any, to_sarif: Any, html: Any) -> None:
+    """A scan's or verify's result in the format asked: text (to the terminal, or ``-o``),
+    JSON, SARIF, or the self-contained HTML report (``html()`` builds it)."""
+    if format is ReportFormat.text and output is None:
+        render(result, Console(highlight=False))
+    elif format is ReportFormat.text:
+        write_text(render, result, output)
+    elif format is ReportFormat.html:
+        from netwarden.report.html import write_report as write_html
+
+        write_html(html(), output)
+    else:
+        emit(to_json(result) if format is ReportFormat.json else to_sarif(result), output)
+
+
 class FailOn(str, Enum):
     critical = "critical"
     high = "high"
@@ -266,16 +282,12 @@ def scan(
         fail(str(exc))
     engine = engine_for(estate, service_tags, input_format, parameters, cluster)
     result = run_scan(engine.estate, engine, checks, known)
-    if format is ReportFormat.text and output is None:
-        render_scan(result, Console(highlight=False))
-    elif format is ReportFormat.text:
-        write_text(render_scan, result, output)
-    elif format is ReportFormat.html:
-        from netwarden.report.html import scan_report, write_report
+    def html() -> Any:      # the HTML writer (jinja2) is imported only when asked for
+        from netwarden.report.html import scan_report
 
-        write_report(scan_report(result, engine, sources=estate), output)
-    else:
-        emit(scan_json(result) if format is ReportFormat.json else scan_sarif(result), output)
+        return scan_report(result, engine, sources=estate)
+
+    write_report(format, output, result, render_scan, scan_json, scan_sarif, html)
     threshold = None if fail_on is FailOn.never else Severity.parse(fail_on.value)
     raise typer.Exit(EXIT_FINDINGS if result.failing(threshold) else EXIT_OK)
 
@@ -323,16 +335,12 @@ def verify(
         result = run_verify(engine, wanted)
     except IngestError as exc:
         fail(str(exc))
-    if format is ReportFormat.text and output is None:
-        render_verify(result, Console(highlight=False))
-    elif format is ReportFormat.text:
-        write_text(render_verify, result, output)
-    elif format is ReportFormat.html:
-        from netwarden.report.html import verify_report, write_report
+    def html() -> Any:      # the HTML writer (jinja2) is imported only when asked for
+        from netwarden.report.html import verify_report
 
-        write_report(verify_report(result, engine, sources=estate), output)
-    else:
-        emit(verify_json(result) if format is ReportFormat.json else verify_sarif(result), output)
+        return verify_report(result, engine, sources=estate)
+
+    write_report(format, output, result, render_verify, verify_json, verify_sarif, html)
     raise typer.Exit(EXIT_OK if result.clean else EXIT_FINDINGS)
 
 

@@ -47,7 +47,7 @@ from netwarden.flows.accounting import Accounting, Unit
 from netwarden.flows.generate import Spec, generate
 from netwarden.flows.records import Malformed, discover, groups, load, parse_tuple
 from netwarden.flows.store import Store
-from netwarden.flows.vectorised import TUPLE_COLUMNS, Batch, Parser, parse_sql
+from netwarden.flows.vectorised import DEFAULT_ENGINE, ENGINES, Batch, Parser
 
 
 def baseline(files: list[Path]) -> int:
@@ -84,45 +84,34 @@ def reference(files: list[Path]) -> int:
     return n
 
 
-def parse_only(files: list[Path]) -> int:
-    """The store's own path (``load``, ``groups``, ``Batch``, the parser's Arrow buffers and
-    shape check, its DuckDB split and casts) on batches of 1 M tuples, every parsed column
-    consumed by an aggregate (so DuckDB prunes none of the work); nothing landed."""
-    con = duckdb.connect()
-    con.execute("SET threads = 1")
-    books, n = Accounting(), 0
-    parser = Parser(con, lambda _: books)
-
-    def flush(batch: Batch) -> int:
-        rescued: list[tuple[int, object]] = []
-        total = 0
-        for fmt, slot in batch.pending.items():
-            con.register("nw_b", parser._accepted(fmt, slot, batch.contexts, rescued))  # type: ignore[arg-type]
-            consumed = ", ".join(f"SUM(length({c}))" if c in ("src_ip", "dst_ip", "direction", "decision",
-                                                               "state", "encryption") else f"SUM({c})"
-                                 for c in TUPLE_COLUMNS)
-            total += con.execute(f"SELECT COUNT(*), {consumed} FROM ({parse_sql(fmt, 'nw_b')})").fetchall()[0][0]  # type: ignore[index]
-            con.unregister("nw_b")
-        return total + len(rescued)
-
-    batch = Batch()
-    for path in files:
-        document = load(path, books)
-        for context, tuples in groups(document, path, books):
-            batch.add(context, 0, tuples)
-        if batch.rows >= 1_000_000:
-            n += flush(batch)
-            batch = Batch()
-    n += flush(batch)
-    con.close()
-    return n
+def parse_only(engine: str) -> Callable[[list[Path]], int]:
+    """The store's own path up to the columns of a tuple part (``load``, ``groups``,
+    ``Batch``, the parser's engine, the reference parser for what it rejects) on batches of
+    1 M tuples; every column materialised as Arrow, nothing landed."""
+    def run(files: list[Path]) -> int:
+        con = duckdb.connect()
+        con.execute("SET threads = 1")
+        books, n = Accounting(), 0
+        parser = Parser(con, lambda _: books, engine)
+        batch = Batch()
+        for path in files:
+            document = load(path, books)
+            for context, tuples in groups(document, path, books):
+                batch.add(context, 0, tuples)
+            if batch.rows >= 1_000_000:
+                n += parser.table(batch, 0).num_rows
+                batch = Batch()
+        n += parser.table(batch, 0).num_rows
+        con.close()
+        return n
+    return run
 
 
-def ingest(files_dir: Path, threads: int | None) -> Callable[[], int]:
+def ingest(files_dir: Path, threads: int | None, engine: str) -> Callable[[], int]:
     def run() -> int:
         store_dir = Path(tempfile.mkdtemp(prefix="nw-bench-store-"))
         try:
-            store = Store(store_dir, threads=threads)
+            store = Store(store_dir, threads=threads, engine=engine)
             books = store.ingest([files_dir]).books
             store.close()
             return books.parsed[Unit.TUPLE]
@@ -310,6 +299,8 @@ def main() -> None:
                         help="instead: `flows analyze` over N tuples as one process (wall, peak RSS); "
                              "the logs are generated once into benchmarks/out/flows-N (or --keep)")
     parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--formats", nargs="+", default=["nsg2"], choices=["nsg1", "nsg2", "vnet"],
+                        help="log formats of the generated files (default: NSG v2, the target's input)")
     args = parser.parse_args()
     if args.analyze_tuples:
         data = args.keep or ROOT / "benchmarks" / "out" / f"flows-{args.analyze_tuples}"
@@ -321,7 +312,7 @@ def main() -> None:
 
     per_file = 40_000
     spec = Spec(files=max(1, args.tuples // per_file), records_per_file=10, groups_per_record=4,
-                tuples_per_group=per_file // 40, formats=("nsg2", "vnet"), seed=1)
+                tuples_per_group=per_file // 40, formats=tuple(args.formats), seed=1)
     data = args.keep or Path(tempfile.mkdtemp(prefix="nw-bench-logs-"))
     if not any(data.rglob("PT1H.json")):
         started = time.perf_counter()
@@ -334,10 +325,15 @@ def main() -> None:
     runs: list[tuple[str, Callable[[], int], int]] = [
         ("baseline: json + split/int loop", lambda: baseline(files), max(1, args.repeats - 1)),
         ("reference parser (pure Python, validating)", lambda: reference(files), 1),
-        ("netwarden parse (to validated columns)", lambda: parse_only(files), args.repeats),
-        ("netwarden ingest, 1 process (+ Parquet)", ingest(data, 1), args.repeats),
-        (f"netwarden ingest, {os.cpu_count()} landing processes (+ Parquet)", ingest(data, None), args.repeats),
     ]
+    for engine in ENGINES:
+        runs.append((f"netwarden parse, {engine} engine (to validated columns)",
+                     lambda engine=engine: parse_only(engine)(files), args.repeats))
+    for engine in ENGINES:
+        runs.append((f"netwarden ingest, {engine} engine, 1 process (+ Parquet)",
+                     ingest(data, 1, engine), args.repeats))
+    pool = f"netwarden ingest, {DEFAULT_ENGINE} engine, {os.cpu_count()} landing processes (+ Parquet)"
+    runs.append((pool, ingest(data, None, DEFAULT_ENGINE), args.repeats))
     for name, fn, repeats in runs:
         cpu, wall, n = measure(fn, repeats)
         rows.append((name, n, cpu, wall))
@@ -357,11 +353,13 @@ def main() -> None:
     shutil.rmtree(store_dir, ignore_errors=True)
     print(f"reuse + top-talkers query: cpu {reuse[0]:.2f} s, wall {reuse[1]:.2f} s; "
           f"Parquet {parquet / 1e6:.1f} MB for {size / 1e6:.1f} MB of JSON")
-    write_report(args.out, rows, size, len(files), reuse, parquet, (load_before[0], os.getloadavg()[0]))
+    write_report(args.out, rows, size, len(files), reuse, parquet, (load_before[0], os.getloadavg()[0]),
+                 args.formats)
 
 
 def write_report(out: Path, rows: list[tuple[str, int, float, float]], size: int, files: int,
-                 reuse: tuple[float, float], parquet: int, load: tuple[float, float]) -> None:
+                 reuse: tuple[float, float], parquet: int, load: tuple[float, float],
+                 formats: list[str]) -> None:
     base = rows[0][1] / rows[0][2]
     lines = ["| path | tuples | CPU s | wall s | M tuples/s per core (CPU) | MB/s (CPU) | vs baseline |",
              "|---|---:|---:|---:|---:|---:|---:|"]
@@ -373,7 +371,8 @@ def write_report(out: Path, rows: list[tuple[str, int, float, float]], size: int
               f"duckdb {duckdb.__version__}, pyarrow {pa.__version__}"
     text = out.read_text(encoding="utf-8") if out.exists() else ""
     start, end = "<!-- results:start -->", "<!-- results:end -->"
-    block = (f"{start}\n{files} files, {size / 1e6:.1f} MB of JSON (NSG v2 and VNet, 40,000 tuples "
+    kinds = " and ".join({"nsg1": "NSG v1", "nsg2": "NSG v2", "vnet": "VNet"}[f] for f in formats)
+    block = (f"{start}\n{files} files, {size / 1e6:.1f} MB of JSON ({kinds}, 40,000 tuples "
              f"per PT1H.json); {machine}.\n\n{table}\n\nReuse (every file unchanged: manifest "
              f"check) + a top-talkers query over the Parquet: {reuse[0]:.2f} s CPU, {reuse[1]:.2f} s "
              f"wall. Parquet landed: {parquet / 1e6:.1f} MB. Load average (1 min) at the start / "

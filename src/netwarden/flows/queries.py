@@ -5,7 +5,7 @@ over the same Parquet at scale (no dialect functions, no positional GROUP BY; ``
 the one non-ANSI clause, and both engines take it):
 
 ``flows``      the parsed tuples inside the time window (columns: see
-               :data:`netwarden.flows.vectorised.COLUMNS`); its halves ``flow_groups``
+               :data:`netwarden.flows.columns.COLUMNS`); its halves ``flow_groups``
                (group_id + context columns) and ``flow_tuples`` (group_id + tuple columns);
 ``addr``       one row per address seen (every address of ``flows``): ``ip``, ``scope`` (internet / private / platform),
                ``nic``, ``subnet``, ``subnet_id``, ``vnet``, ``net`` (the subnet's name, or the

@@ -36,17 +36,9 @@ import duckdb
 import pyarrow as pa
 
 from netwarden.flows.accounting import Accounting, Reason, Unit
+from netwarden.flows.columns import CODES, COLUMNS, CONTEXT_COLUMNS, TUPLE_COLUMNS, decoded
 from netwarden.flows.records import discover, groups, load
-from netwarden.flows.vectorised import (
-    CODES,
-    COLUMNS,
-    CONTEXT_COLUMNS,
-    TUPLE_COLUMNS,
-    Batch,
-    Parser,
-    _sql_path,
-    decoded,
-)
+from netwarden.flows.vectorised import DEFAULT_ENGINE, Batch, Parser, _sql_path
 
 STORE_FORMAT = 2
 BATCH_ROWS = 1_000_000
@@ -124,12 +116,12 @@ class _Manifest:
 class Store:
     def __init__(self, directory: Path | None = None, threads: int | None = None,
                  batch_rows: int = BATCH_ROWS, workers: int | None = None,
-                 memory_limit: str | None = MEMORY_LIMIT) -> None:
+                 memory_limit: str | None = MEMORY_LIMIT, engine: str = DEFAULT_ENGINE) -> None:
         self.dir = Path(directory) if directory is not None else default_store()
         self.parts_dir = self.dir / "parts"
         self.parts_dir.mkdir(parents=True, exist_ok=True)
         self.manifest = _Manifest.open(self.dir / "manifest.json")
-        self.batch_rows = batch_rows
+        self.landing = Landing(self.parts_dir, batch_rows, engine)
         # landing processes: as many as DuckDB threads asked for (else cores)
         self.workers = max(1, workers or threads or os.cpu_count() or 1)
         self.con = duckdb.connect()
@@ -186,11 +178,11 @@ class Store:
             self.manifest.next_id += 1
             result.read += 1
             result.bytes_read += max(0, files[-1][1])
-        runs = _runs(files, self.batch_rows * BYTES_PER_TUPLE)
+        runs = _runs(files, self.landing.batch_rows * BYTES_PER_TUPLE)
         workers = min(self.workers, len(runs))
         if workers <= 1:
             for run in runs:
-                entries, used, _ = _land(self.con, self.parts_dir, self.batch_rows, run,
+                entries, used, _ = _land(self.con, self.landing, run,
                                          lambda: f"{self._next_part():06d}", self.manifest.next_group)
                 self._record(entries, used)
             return
@@ -198,7 +190,7 @@ class Store:
         from concurrent.futures import ProcessPoolExecutor
 
         first_part, first_group = self.manifest.next_part, self.manifest.next_group
-        jobs = [(str(self.parts_dir), self.batch_rows, run, first_part + i, first_group + i * GROUP_STRIDE)
+        jobs = [(self.landing, run, first_part + i, first_group + i * GROUP_STRIDE)
                 for i, run in enumerate(runs)]
         # reserved before any part is written: a manifest saved after some runs never hands
         # their part numbers or group ids out again
@@ -277,6 +269,15 @@ def malformed_files(books: Accounting) -> int:
 
 # -- landing (in this process or in a worker) ------------------------------------------------------
 
+@dataclass(frozen=True)
+class Landing:
+    """How a process lands batches: where, how many tuples a batch holds, which parser engine."""
+
+    parts_dir: Path
+    batch_rows: int
+    engine: str
+
+
 # (path, size, mtime_ns, file_id) of one input file
 FileJob = tuple[str, int, int, int]
 
@@ -300,7 +301,7 @@ def _runs(files: list[FileJob], target_bytes: int) -> list[list[FileJob]]:
 def _land_job(job: tuple[str, int, list[FileJob], int, int]) -> tuple[dict[str, dict[str, Any]], int, int]:
     """A worker's share: one run of files, landed by a DuckDB of its own on one thread.
     Its parts are ``part-NNNNNN.parquet``, then ``part-NNNNNN-K.parquet``."""
-    parts_dir, batch_rows, run, number, first_group = job
+    landing, run, number, first_group = job
     con = duckdb.connect()
     con.execute("SET threads = 1")
     con.execute("SET preserve_insertion_order = false")
@@ -312,7 +313,7 @@ def _land_job(job: tuple[str, int, list[FileJob], int, int]) -> tuple[dict[str, 
         return f"{number:06d}" if k == 0 else f"{number:06d}-{k}"
 
     try:
-        entries, used, parts = _land(con, Path(parts_dir), batch_rows, run, part_name, first_group)
+        entries, used, parts = _land(con, landing, run, part_name, first_group)
     finally:
         con.close()
     if used > GROUP_STRIDE:
@@ -320,13 +321,13 @@ def _land_job(job: tuple[str, int, list[FileJob], int, int]) -> tuple[dict[str, 
     return entries, used, parts
 
 
-def _land(con: duckdb.DuckDBPyConnection, parts_dir: Path, batch_rows: int, files: list[FileJob],
+def _land(con: duckdb.DuckDBPyConnection, landing: Landing, files: list[FileJob],
           next_part: Callable[[], str], first_group: int) -> tuple[dict[str, dict[str, Any]], int, int]:
     """Read ``files`` in order and land a batch whenever it holds ``batch_rows`` tuples
     (in parts named ``part-{next_part()}``); returns the manifest entries of the files, the
     group ids used from ``first_group`` and the number of parts written."""
     books: dict[int, Accounting] = {}
-    parser = Parser(con, books.__getitem__)
+    parser = Parser(con, books.__getitem__, landing.engine)
     batch = Batch()
     members: list[FileJob] = []
     entries: dict[str, dict[str, Any]] = {}
@@ -339,7 +340,8 @@ def _land(con: duckdb.DuckDBPyConnection, parts_dir: Path, batch_rows: int, file
         if batch.rows:
             label = next_part()
             part = f"part-{label}.parquet"
-            counts = parser.flush(batch, parts_dir / part, parts_dir / f"groups-{label}.parquet", group)
+            counts = parser.flush(batch, landing.parts_dir / part,
+                                  landing.parts_dir / f"groups-{label}.parquet", group)
             group += len(batch.contexts)
             written += 1
         for name, size, mtime_ns, file_id in members:
@@ -362,7 +364,7 @@ def _land(con: duckdb.DuckDBPyConnection, parts_dir: Path, batch_rows: int, file
                 file_books.see(Unit.TUPLE, len(tuples))
                 batch.add(context, file_id, tuples)
         del document
-        if batch.rows >= batch_rows:
+        if batch.rows >= landing.batch_rows:
             flush()
     if members:
         flush()

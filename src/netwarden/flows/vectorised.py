@@ -1,18 +1,22 @@
-"""The bulk tuple parser: tuple strings in, Parquet rows out, at C speed.
+"""The bulk tuple parser: tuple strings in, Parquet parts out, at C speed.
 
-Per batch (up to ``rows`` tuples, several files), per tuple format:
+Per batch (up to ``rows`` tuples, several files), per tuple format, one of two engines
+turns the tuple strings into the typed columns of a tuple part (``columns.PART_SCHEMA``):
 
-1. the tuple strings become one Arrow string array (zero-copy from one joined buffer);
-2. one RE2 full-line match (``pyarrow.compute``) accepts the tuples whose every field has
-   the documented shape, numeric ranges included (ports, protocol numbers, times);
-3. DuckDB splits the accepted tuples, casts the fields and writes them to a Parquet part,
-   each with its group's id; the groups' contexts (file, record, rule, MAC, NSG ...) go to a
-   small Parquet part beside it (the ``flows`` view joins the two).
+* **native** (the default where it was built): the C scanner of :mod:`netwarden.flows.native`,
+  one pass over the strings;
+* **duckdb** (where it was not): the tuple strings become one Arrow string array
+  (zero-copy from one joined buffer), one RE2 full-line match (``pyarrow.compute``)
+  accepts the tuples whose every field has the documented shape, numeric ranges included,
+  and DuckDB splits and casts them.
 
-Everything the fast path does not accept goes to :func:`netwarden.flows.records.parse_tuple`,
-the reference parser, which names the reason (or parses it: an IPv6 address, say). The
-fast path is therefore only an accelerator: a tuple is parsed iff the reference parser
-parses it, with the same values (``tests/flows/test_vectorised.py`` holds it to that).
+Either way, everything the engine does not accept goes to
+:func:`netwarden.flows.records.parse_tuple`, the reference parser, which names the reason (or
+parses it: an IPv6 address, say). Both engines are therefore only accelerators: a tuple is
+parsed iff the reference parser parses it, with the same values
+(``tests/flows/test_vectorised.py`` holds both to that). The part is written with pyarrow's
+Parquet writer, and the groups' contexts (file, record, rule, MAC, NSG ...) go to a small
+group part beside it (the ``flows`` view joins the two).
 """
 
 from __future__ import annotations
@@ -28,7 +32,16 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from netwarden.flows import native
 from netwarden.flows.accounting import Accounting
+from netwarden.flows.columns import (
+    CODES,
+    GROUP_SCHEMA,
+    PART_SCHEMA,
+    TUPLE_COLUMNS,
+    encoded,
+    write_part,
+)
 from netwarden.flows.records import (
     SECONDS_BELOW,
     Context,
@@ -37,22 +50,6 @@ from netwarden.flows.records import (
     TupleFormat,
     parse_tuple,
 )
-
-# The flows table (a view: tuple parts joined with their groups on group_id). Every part
-# and every query agrees on these names and types.
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("file_id", "INTEGER"), ("record", "INTEGER"), ("log_kind", "VARCHAR"),
-    ("version", "INTEGER"), ("resource_id", "VARCHAR"), ("flowlog_id", "VARCHAR"),
-    ("acl_id", "VARCHAR"), ("rule", "VARCHAR"), ("mac", "VARCHAR"),
-    ("ts_ms", "BIGINT"), ("src_ip", "VARCHAR"), ("dst_ip", "VARCHAR"),
-    ("src_port", "INTEGER"), ("dst_port", "INTEGER"), ("protocol", "INTEGER"),
-    ("direction", "VARCHAR"), ("decision", "VARCHAR"), ("state", "VARCHAR"),
-    ("encryption", "VARCHAR"), ("packets_sent", "BIGINT"), ("bytes_sent", "BIGINT"),
-    ("packets_recv", "BIGINT"), ("bytes_recv", "BIGINT"),
-)
-CONTEXT_COLUMNS = ("file_id", "record", "log_kind", "version", "resource_id", "flowlog_id",
-                   "acl_id", "rule", "mac")
-TUPLE_COLUMNS = tuple(name for name, _ in COLUMNS if name not in CONTEXT_COLUMNS)
 
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IP = rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}"
@@ -93,23 +90,9 @@ _SELECTS = {
 }
 
 
-# One-letter codes land as small integers: the Parquet writer spends more on one-letter
-# strings than on all the integer columns together. The ``flows`` view decodes them.
-CODES = {"direction": ("I", "O"), "decision": ("A", "D"), "state": ("B", "C", "E", "D")}
-
-
-def encoded(name: str) -> str:
-    whens = " ".join(f"WHEN '{letter}' THEN {i}" for i, letter in enumerate(CODES[name]))
-    return f"CAST(CASE {name} {whens} END AS TINYINT) AS {name}_code"
-
-
-def decoded(name: str, table: str) -> str:
-    whens = " ".join(f"WHEN {i} THEN '{letter}'" for i, letter in enumerate(CODES[name]))
-    return f"CASE {table}.{name}_code {whens} END AS {name}"
-
-
 SCAN_ROWS = 122_880      # DuckDB's row group size
-PARQUET = "FORMAT parquet"
+ENGINES = ("native", "duckdb")
+DEFAULT_ENGINE = "native" if native.AVAILABLE else "duckdb"
 
 
 def parse_sql(fmt: TupleFormat, table: str) -> str:
@@ -175,62 +158,63 @@ class Batch:
 
 
 class Parser:
-    """Flushes batches to Parquet parts, accounting every tuple to its file."""
+    """Turns batches into tuple parts, accounting every tuple to its file."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection,
-                 books_of: Callable[[int], Accounting]) -> None:
+                 books_of: Callable[[int], Accounting], engine: str = DEFAULT_ENGINE) -> None:
+        if engine not in ENGINES or (engine == "native" and not native.AVAILABLE):
+            raise ValueError(f"no tuple parser engine {engine!r} here")
         self.con = con
         self.books_of = books_of
+        self.engine = engine
+
+    def table(self, batch: Batch, first_group: int) -> pa.Table:
+        """The batch's parsed tuples as the rows of a tuple part (group ids from
+        ``first_group``, in the order of ``batch.contexts``); every tuple not parsed is
+        accounted to its file with the reference parser's reason."""
+        contexts = batch.contexts
+        rescued: list[tuple[int, Parsed]] = []
+        tables = []
+        for fmt, slot in batch.pending.items():
+            if self.engine == "native":
+                table, rejected = native.scan(fmt, slot.strings, slot.ctx, first_group, len(contexts))
+                for row in rejected:
+                    self._reference(fmt, slot, row, contexts, rescued)
+            else:
+                table = self._duckdb(fmt, slot, contexts, rescued, first_group)
+            tables.append(table)
+        tables.append(self._rescued_table(rescued, first_group))
+        return pa.concat_tables(tables)
 
     def flush(self, batch: Batch, part: Path, groups_part: Path, first_group: int) -> dict[int, int]:
         """Write the batch's parsed tuples to ``part`` and their groups' contexts to
         ``groups_part`` (group ids from ``first_group``); returns tuples written per file_id."""
-        contexts = batch.contexts
-        selects: list[str] = []
-        rescued: list[tuple[int, Parsed]] = []
-        names = []
-        try:
-            for fmt, slot in batch.pending.items():
-                name = f"nw_batch_{fmt.value}"
-                self.con.register(name, self._accepted(fmt, slot, contexts, rescued))
-                names.append(name)
-                selects.append(parse_sql(fmt, name))
-            self.con.register("nw_rescued", self._rescued_table(rescued))
-            names.append("nw_rescued")
-            selects.append("SELECT * FROM nw_rescued")
-            union = " UNION ALL ".join(f"({s})" for s in selects)
-            columns = ", ".join(encoded(n) if n in CODES else n for n in TUPLE_COLUMNS)
-            self.con.execute(f"COPY (SELECT CAST(ctx AS BIGINT) + {int(first_group)} AS group_id, {columns} "
-                             f"FROM ({union})) TO '{_sql_path(part)}' ({PARQUET})")
-            table = self._context_table(contexts, first_group)
-            self.con.register("nw_ctx", table)
-            names.append("nw_ctx")
-            self.con.execute(f"COPY nw_ctx TO '{_sql_path(groups_part)}' (FORMAT parquet)")
-            counts = self.con.execute(
-                f"SELECT g.file_id, COUNT(*) FROM read_parquet('{_sql_path(part)}') AS t "
-                f"JOIN nw_ctx AS g ON t.group_id = g.group_id GROUP BY g.file_id").fetchall()
-        finally:
-            for name in names:
-                self.con.unregister(name)
-        return {int(k): int(v) for k, v in counts}
+        table = self.table(batch, first_group)
+        write_part(table, part)
+        write_part(self._context_table(batch.contexts, first_group), groups_part)
+        counts: dict[int, int] = {}
+        for entry in pc.value_counts(table["group_id"]).to_pylist():
+            file_id = batch.contexts[entry["values"] - first_group][1]
+            counts[file_id] = counts.get(file_id, 0) + entry["counts"]
+        return counts
 
     # -- pieces ----------------------------------------------------------------------------------
 
     @staticmethod
     def _context_table(contexts: list[tuple[Context, int]], first_group: int) -> pa.Table:
         return pa.table({
-            "group_id": pa.array(range(first_group, first_group + len(contexts)), pa.int64()),
-            "file_id": pa.array([f for _, f in contexts], pa.int32()),
-            "record": pa.array([c.record for c, _ in contexts], pa.int32()),
-            "log_kind": pa.array([c.format.log_kind for c, _ in contexts], pa.string()),
-            "version": pa.array([c.version for c, _ in contexts], pa.int32()),
-            **{name: pa.array([getattr(c, name) for c, _ in contexts], pa.string())
+            "group_id": range(first_group, first_group + len(contexts)),
+            "file_id": [f for _, f in contexts],
+            "record": [c.record for c, _ in contexts],
+            "log_kind": [c.format.log_kind for c, _ in contexts],
+            "version": [c.version for c, _ in contexts],
+            **{name: [getattr(c, name) for c, _ in contexts]
                for name in ("resource_id", "flowlog_id", "acl_id", "rule", "mac")},
-        })
+        }, schema=GROUP_SCHEMA)
 
-    def _accepted(self, fmt: TupleFormat, slot: _Pending, contexts: list[tuple[Context, int]],
-                  rescued: list[tuple[int, Parsed]]) -> pa.Table:
-        """The tuples of the fast path's shape; the others go to the reference parser."""
+    def _duckdb(self, fmt: TupleFormat, slot: _Pending, contexts: list[tuple[Context, int]],
+                rescued: list[tuple[int, Parsed]], first_group: int) -> pa.Table:
+        """The duckdb engine: RE2 shape check, then DuckDB's split and casts."""
         strings = slot.strings
         try:
             texts = string_array(strings)
@@ -240,33 +224,46 @@ class Parser:
         ctx = int_array(slot.ctx)
         if pc.all(ok).as_py() is not True:
             for row in pc.indices_nonzero(pc.invert(ok)).to_pylist():
-                cid = slot.ctx[row]
-                self._reference(fmt, cid, row - slot.starts[cid], strings[row], contexts, rescued)
+                self._reference(fmt, slot, row, contexts, rescued)
             texts, ctx = texts.filter(ok), ctx.filter(ok)
         table = pa.table({"t": texts, "ctx": ctx})
         # record batches of SCAN_ROWS: DuckDB scans the batches of an Arrow table in parallel
-        return pa.Table.from_batches(table.to_batches(max_chunksize=SCAN_ROWS), table.schema)
+        self.con.register("nw_batch", pa.Table.from_batches(
+            table.to_batches(max_chunksize=SCAN_ROWS), table.schema))
+        try:
+            columns = ", ".join(encoded(n) if n in CODES else n for n in TUPLE_COLUMNS)
+            parsed = arrow(self.con.sql(
+                f"SELECT CAST(ctx AS BIGINT) + {int(first_group)} AS group_id, {columns} "
+                f"FROM ({parse_sql(fmt, 'nw_batch')})"))
+        finally:
+            self.con.unregister("nw_batch")
+        return parsed.cast(PART_SCHEMA)
 
-    def _reference(self, fmt: TupleFormat, cid: int, index: int, text: Any,
+    def _reference(self, fmt: TupleFormat, slot: _Pending, row: int,
                    contexts: list[tuple[Context, int]], rescued: list[tuple[int, Parsed]]) -> None:
+        """Tuple ``row`` of ``slot`` parsed by the reference parser, or accounted to its file."""
+        cid = slot.ctx[row]
+        text = slot.strings[row]
         context, file_id = contexts[cid]
         try:
             rescued.append((cid, parse_tuple(text, fmt)))
         except Malformed as exc:
-            self.books_of(file_id).bad(exc.reason, context.file, f"{context.position}[{index}]",
+            self.books_of(file_id).bad(exc.reason, context.file,
+                                       f"{context.position}[{row - slot.starts[cid]}]",
                                        exc.detail, text if isinstance(text, str) else repr(text))
 
     @staticmethod
-    def _rescued_table(rescued: list[tuple[int, Parsed]]) -> pa.Table:
-        types = {"ctx": pa.int32(), "ts_ms": pa.int64(), "src_ip": pa.string(),
-                 "dst_ip": pa.string(), "src_port": pa.int32(), "dst_port": pa.int32(),
-                 "protocol": pa.int32(), "direction": pa.string(), "decision": pa.string(),
-                 "state": pa.string(), "encryption": pa.string(), "packets_sent": pa.int64(),
-                 "bytes_sent": pa.int64(), "packets_recv": pa.int64(), "bytes_recv": pa.int64()}
-        columns: list[list[Any]] = [[cid for cid, _ in rescued]]
-        columns += [list(values) for values in zip(*(row for _, row in rescued))] or \
-            [[] for _ in range(len(types) - 1)]
-        return pa.table({name: pa.array(col, kind) for (name, kind), col in zip(types.items(), columns)})
+    def _rescued_table(rescued: list[tuple[int, Parsed]], first_group: int) -> pa.Table:
+        """The tuples the reference parser parsed, as rows of a tuple part."""
+        names = ("group_id",) + TUPLE_COLUMNS
+        columns = {name: [] for name in names}
+        for cid, row in rescued:
+            columns["group_id"].append(first_group + cid)
+            for name, value in zip(TUPLE_COLUMNS, row):
+                columns[name].append(value)
+        for name, letters in CODES.items():
+            columns[f"{name}_code"] = [None if v is None else letters.index(v) for v in columns.pop(name)]
+        return pa.table({name: columns[name] for name in PART_SCHEMA.names}, schema=PART_SCHEMA)
 
 
 def _sql_path(path: Path) -> str:

@@ -1,8 +1,10 @@
-/* The native tuple scanner: one pass from flow-tuple strings to typed column buffers.
+/* The native tuple scanner: one pass from flow tuples to typed column buffers.
  *
  * scan(strings, fmt, ctx, first_group, contexts) reads a list of tuple strings of one
  * format (0 NSG v1, 1 NSG v2, 2 VNet) and writes, for every tuple it accepts, its typed
- * fields into column buffers (little-endian, the layouts Arrow uses). It accepts
+ * fields into column buffers (little-endian, the layouts Arrow uses). scan_lifted() does
+ * the same for tuples still in the JSON text of their file, found there by lift() (below):
+ * no Python string is ever made of them. It accepts
  * only the plain shape: an ASCII str, the format's number of comma-separated fields, IPv4
  * addresses in dotted-decimal without leading zeros, and the documented codes. Everything
  * else -- an IPv6 address, a non-string, a bad field of any kind -- is *rejected*: its row
@@ -19,10 +21,14 @@
  * X | NX(_[A-Z]+)*; counters empty (null) or up to 18 digits.
  */
 #define PY_SSIZE_T_CLEAN
+#define _GNU_SOURCE   /* memmem */
 #include <Python.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define SECONDS_BELOW 100000000000LL
 #define TIME_MIN_MS 946684800000LL
@@ -30,9 +36,10 @@
 #define MAX_ENCRYPTIONS 64
 
 /* The helpers read a field at the cursor *p and move it past the field. They rely on the
- * NUL that ends every compact str's data: no digit, letter or comma matches it, so no
- * field runs past the string's end (an embedded NUL ends a field just as early, and the
- * tuple is then rejected, since the caller asks for a comma or the end right there). */
+ * character after the tuple: the NUL that ends every compact str's data, or the quote that
+ * ends a tuple in JSON text. No digit, letter, dot or comma matches either, so no field
+ * runs past the tuple's end (an embedded NUL ends a field just as early, and the tuple is
+ * then rejected, since the caller asks for a comma or the end right there). */
 
 /* 1..most ASCII digits -> value; 0 if the field is not that. */
 static inline int digits(const char **p, int most, int64_t *out) {
@@ -158,7 +165,8 @@ typedef struct {
  * zeroed only where bits or counts are added up in it (the value columns are written in
  * full, row by row). */
 static int column_new(column *c, Py_ssize_t size, int zeroed) {
-    size = size > 0 ? size : 1;
+    Py_ssize_t wanted = size;
+    size = size > 0 ? size : 1;   /* malloc(0) may return NULL */
     Block *b = PyObject_New(Block, &BlockType);
     if (b == NULL) return 0;
     int best = -1;
@@ -173,7 +181,7 @@ static int column_new(column *c, Py_ssize_t size, int zeroed) {
         b->data = malloc((size_t)size);
         b->capacity = size;
     }
-    b->size = size;
+    b->size = wanted;
     c->block = b;
     if (b->data == NULL) {
         PyErr_NoMemory();
@@ -257,9 +265,195 @@ static const char *const NAMES[C_COUNT] = {
     "per_context", "addresses",
 };
 
+/* -- one tuple ---------------------------------------------------------------------------- */
+
+typedef struct {
+    int64_t ts, sport, dport, proto, counters[4];
+    uint32_t src, dst;
+    int dir, dec, state, enc, valid[4];
+} fields;
+
+/* The distinct encryption codes of a call, in order of first appearance. */
+typedef struct {
+    const char *text[MAX_ENCRYPTIONS];
+    Py_ssize_t len[MAX_ENCRYPTIONS];
+    int count;
+    PyObject *list;
+} codebook;
+
+/* The tuple in [p, end): 1 accepted (fields filled), 0 rejected, -1 error (exception set). */
+static int parse(int fmt, const char *p, const char *end, fields *f, codebook *book) {
+#define COMMA() if (*p++ != ',') return 0
+    f->state = f->enc = -1;
+    if (!digits(&p, 13, &f->ts)) return 0;
+    if (f->ts < SECONDS_BELOW) f->ts *= 1000;
+    if (f->ts < TIME_MIN_MS || f->ts >= TIME_MAX_MS) return 0;
+    COMMA();
+    if (!ipv4(&p, &f->src)) return 0;
+    COMMA();
+    if (!ipv4(&p, &f->dst)) return 0;
+    COMMA();
+    if (!digits(&p, 5, &f->sport) || f->sport > 65535) return 0;
+    COMMA();
+    if (!digits(&p, 5, &f->dport) || f->dport > 65535) return 0;
+    COMMA();
+    if (fmt == 2) {
+        if (!digits(&p, 3, &f->proto) || f->proto > 255) return 0;
+    } else {
+        int letter = code(&p, "TU");
+        if (letter < 0) return 0;
+        f->proto = letter == 0 ? 6 : 17;
+    }
+    COMMA();
+    if ((f->dir = code(&p, "IO")) < 0) return 0;
+    COMMA();
+    if (fmt == 2) {
+        const char *text;
+        Py_ssize_t len;
+        if ((f->state = code(&p, "BCED")) < 0) return 0;
+        f->dec = f->state == 3;
+        COMMA();
+        if (!encryption(&p, &text, &len)) return 0;
+        int enc;
+        for (enc = 0; enc < book->count; enc++)
+            if (book->len[enc] == len && memcmp(book->text[enc], text, (size_t)len) == 0) break;
+        if (enc == book->count) {
+            if (book->count == MAX_ENCRYPTIONS) return 0;   /* the reference parser lands it */
+            PyObject *found = PyUnicode_FromStringAndSize(text, len);
+            if (found == NULL || PyList_Append(book->list, found) < 0) {
+                Py_XDECREF(found);
+                return -1;
+            }
+            book->text[enc] = PyUnicode_AsUTF8(found);   /* alive: the list holds it */
+            Py_DECREF(found);
+            book->len[book->count++] = len;
+        }
+        f->enc = enc;
+    } else {
+        if ((f->dec = code(&p, "AD")) < 0) return 0;
+        if (fmt == 1) {
+            COMMA();
+            if ((f->state = code(&p, "BCE")) < 0) return 0;
+        }
+    }
+    for (int c = 0; c < 4; c++) {
+        f->counters[c] = 0;
+        f->valid[c] = 0;
+    }
+    if (fmt != 0) {
+        for (int c = 0; c < 4; c++) {
+            COMMA();
+            f->valid[c] = p != end && *p != ',';
+            if (f->valid[c] && !digits(&p, 18, &f->counters[c])) return 0;
+        }
+    }
+#undef COMMA
+    return p == end;
+}
+
+/* -- the columns of one call --------------------------------------------------------------- */
+
+typedef struct {
+    column cols[C_COUNT];
+    numbering numbers;
+    codebook book;
+    PyObject *rejected;
+    Py_ssize_t rows, contexts;
+    int64_t first_group;
+} output;
+
+static int output_open(output *o, Py_ssize_t n, Py_ssize_t contexts, int64_t first_group) {
+    static const int widths[C_PER_CTX] = {8, 8, 4, 4, 4, 4, 4, 1, 1, 1, 1, 8, 8, 8, 8, 0, 0, 0, 0};
+    memset(o, 0, sizeof *o);
+    o->contexts = contexts;
+    o->first_group = first_group;
+    o->rejected = PyList_New(0);
+    o->book.list = PyList_New(0);
+    if (o->rejected == NULL || o->book.list == NULL) return 0;
+    for (int c = 0; c < C_PER_CTX; c++)
+        if (!column_new(&o->cols[c], widths[c] ? n * widths[c] : (n + 7) / 8, !widths[c])) return 0;
+    if (!column_new(&o->cols[C_PER_CTX], contexts * 8, 1)) return 0;
+    if (!numbering_grow(&o->numbers)) {
+        PyErr_NoMemory();
+        return 0;
+    }
+    return 1;
+}
+
+/* Tuple ``index`` of context ``cid`` (its text in [p, end)): a row, or a rejected index. */
+static int output_tuple(output *o, int fmt, Py_ssize_t index, int32_t cid, const char *p,
+                        const char *end) {
+    if (cid < 0 || cid >= o->contexts) {
+        PyErr_SetString(PyExc_ValueError, "scan: a ctx outside 0..contexts");
+        return 0;
+    }
+    fields f;
+    int parsed = p == NULL ? 0 : parse(fmt, p, end, &f, &o->book);
+    if (parsed < 0) return 0;
+    if (parsed == 0) {
+        PyObject *number = PyLong_FromSsize_t(index);
+        int ok = number != NULL && PyList_Append(o->rejected, number) == 0;
+        Py_XDECREF(number);
+        return ok;
+    }
+    int32_t src = number_of(&o->numbers, f.src), dst = number_of(&o->numbers, f.dst);
+    if (src < 0 || dst < 0) {
+        PyErr_NoMemory();
+        return 0;
+    }
+    column *cols = o->cols;
+    Py_ssize_t m = o->rows++;
+    for (int c = 0; c < 4; c++) {
+        ((int64_t *)cols[C_PS + c].data)[m] = f.counters[c];
+        if (f.valid[c]) cols[C_VPS + c].data[m >> 3] |= (char)(1u << (m & 7));
+    }
+    ((int64_t *)cols[C_GROUP].data)[m] = o->first_group + cid;
+    ((int64_t *)cols[C_TS].data)[m] = f.ts;
+    ((int32_t *)cols[C_SRC].data)[m] = src;
+    ((int32_t *)cols[C_DST].data)[m] = dst;
+    ((int32_t *)cols[C_SPORT].data)[m] = (int32_t)f.sport;
+    ((int32_t *)cols[C_DPORT].data)[m] = (int32_t)f.dport;
+    ((int32_t *)cols[C_PROTO].data)[m] = (int32_t)f.proto;
+    cols[C_DIR].data[m] = (char)f.dir;
+    cols[C_DEC].data[m] = (char)f.dec;
+    cols[C_STATE].data[m] = (char)f.state;
+    cols[C_ENC].data[m] = (char)f.enc;
+    ((int64_t *)cols[C_PER_CTX].data)[cid]++;
+    return 1;
+}
+
+/* The dict handed to Python: "rows", "rejected", "encryptions" and every column. */
+static PyObject *output_close(output *o) {
+    Py_ssize_t size = o->numbers.count * (Py_ssize_t)sizeof(uint32_t);
+    if (!column_new(&o->cols[C_ADDRESSES], size, 0)) return NULL;
+    memcpy(o->cols[C_ADDRESSES].data, o->numbers.addresses, (size_t)size);
+    o->cols[C_ADDRESSES].block->size = size;
+    PyObject *result = Py_BuildValue("{s:n,s:O,s:O}", "rows", o->rows, "rejected", o->rejected,
+                                     "encryptions", o->book.list);
+    for (int c = 0; result != NULL && c < C_COUNT; c++)
+        if (PyDict_SetItemString(result, NAMES[c], (PyObject *)o->cols[c].block) < 0) Py_CLEAR(result);
+    return result;
+}
+
+static void output_free(output *o) {
+    for (int c = 0; c < C_COUNT; c++) Py_XDECREF(o->cols[c].block);
+    free(o->numbers.slots);
+    free(o->numbers.addresses);
+    Py_XDECREF(o->rejected);
+    Py_XDECREF(o->book.list);
+}
+
+static int format_ok(int fmt) {
+    if (fmt >= 0 && fmt <= 2) return 1;
+    PyErr_SetString(PyExc_ValueError, "scan: the format is 0 (NSG v1), 1 (NSG v2) or 2 (VNet)");
+    return 0;
+}
+
+/* -- tuples as Python strings -------------------------------------------------------------- */
+
 static PyObject *scan(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *strings;
+    PyObject *strings, *result = NULL;
     int fmt;
     Py_buffer ctx_view;
     long long first_group;
@@ -267,177 +461,269 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!iy*Ln", &PyList_Type, &strings, &fmt, &ctx_view,
                           &first_group, &contexts))
         return NULL;
-    PyObject *result = NULL, *rejected = NULL, *encryptions = NULL;
-    column cols[C_COUNT];
-    memset(cols, 0, sizeof cols);
-    numbering numbers = {NULL, 0, NULL, 0, 0};
+    output o;
     Py_ssize_t n = PyList_GET_SIZE(strings);
-    if (fmt < 0 || fmt > 2 || ctx_view.len != n * (Py_ssize_t)sizeof(int32_t) || contexts < 0) {
-        PyErr_SetString(PyExc_ValueError, "scan: bad format, or ctx is not one int32 per string");
+    if (!output_open(&o, n, contexts, first_group) || !format_ok(fmt)) goto done;
+    if (ctx_view.len != n * (Py_ssize_t)sizeof(int32_t)) {
+        PyErr_SetString(PyExc_ValueError, "scan: ctx is not one int32 per string");
         goto done;
     }
     const int32_t *ctx = (const int32_t *)ctx_view.buf;
-    static const int widths[C_PER_CTX] = {8, 8, 4, 4, 4, 4, 4, 1, 1, 1, 1, 8, 8, 8, 8, 0, 0, 0, 0};
-    for (int c = 0; c < C_PER_CTX; c++)
-        if (!column_new(&cols[c], widths[c] ? n * widths[c] : (n + 7) / 8, !widths[c])) goto done;
-    if (!column_new(&cols[C_PER_CTX], contexts * 8, 1)) goto done;
-    if (!numbering_grow(&numbers)) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    rejected = PyList_New(0);
-    encryptions = PyList_New(0);
-    if (rejected == NULL || encryptions == NULL) goto done;
-    const char *enc_text[MAX_ENCRYPTIONS];
-    Py_ssize_t enc_len[MAX_ENCRYPTIONS];
-    int n_enc = 0;
-    int64_t *per_ctx = (int64_t *)cols[C_PER_CTX].data;
-    Py_ssize_t m = 0;   /* rows accepted so far */
-
     for (Py_ssize_t i = 0; i < n; i++) {
-        int32_t cid = ctx[i];
-        if (cid < 0 || cid >= contexts) {
-            PyErr_SetString(PyExc_ValueError, "scan: a ctx outside 0..contexts");
-            goto done;
-        }
         PyObject *s = PyList_GET_ITEM(strings, i);
-        if (!PyUnicode_CheckExact(s) || !PyUnicode_IS_COMPACT_ASCII(s)) goto reject;
-        const char *p = (const char *)PyUnicode_DATA(s);
-        const char *end = p + PyUnicode_GET_LENGTH(s);
-#define COMMA() if (*p++ != ',') goto reject
-        int64_t ts, sport, dport, proto;
-        uint32_t src, dst;
-        int dir, dec, state = -1, enc = -1;
-        if (!digits(&p, 13, &ts)) goto reject;
-        if (ts < SECONDS_BELOW) ts *= 1000;
-        if (ts < TIME_MIN_MS || ts >= TIME_MAX_MS) goto reject;
-        COMMA();
-        if (!ipv4(&p, &src)) goto reject;
-        COMMA();
-        if (!ipv4(&p, &dst)) goto reject;
-        COMMA();
-        if (!digits(&p, 5, &sport) || sport > 65535) goto reject;
-        COMMA();
-        if (!digits(&p, 5, &dport) || dport > 65535) goto reject;
-        COMMA();
-        if (fmt == 2) {
-            if (!digits(&p, 3, &proto) || proto > 255) goto reject;
-        } else {
-            int letter = code(&p, "TU");
-            if (letter < 0) goto reject;
-            proto = letter == 0 ? 6 : 17;
+        const char *p = NULL, *end = NULL;
+        if (PyUnicode_CheckExact(s) && PyUnicode_IS_COMPACT_ASCII(s)) {
+            p = (const char *)PyUnicode_DATA(s);
+            end = p + PyUnicode_GET_LENGTH(s);
         }
-        COMMA();
-        if ((dir = code(&p, "IO")) < 0) goto reject;
-        COMMA();
-        if (fmt == 2) {
-            const char *text;
-            Py_ssize_t len;
-            if ((state = code(&p, "BCED")) < 0) goto reject;
-            dec = state == 3;
-            COMMA();
-            if (!encryption(&p, &text, &len)) goto reject;
-            for (enc = 0; enc < n_enc; enc++)
-                if (enc_len[enc] == len && memcmp(enc_text[enc], text, len) == 0) break;
-            if (enc == n_enc) {
-                if (n_enc == MAX_ENCRYPTIONS) goto reject;   /* the reference parser lands it */
-                PyObject *found = PyUnicode_FromStringAndSize(text, len);
-                if (found == NULL || PyList_Append(encryptions, found) < 0) {
-                    Py_XDECREF(found);
-                    goto done;
-                }
-                enc_text[n_enc] = PyUnicode_AsUTF8(found);   /* alive: the list holds it */
-                Py_DECREF(found);
-                enc_len[n_enc++] = len;
+        if (!output_tuple(&o, fmt, i, ctx[i], p, end)) goto done;
+    }
+    result = output_close(&o);
+done:
+    output_free(&o);
+    PyBuffer_Release(&ctx_view);
+    return result;
+}
+
+/* -- tuples still in their file's JSON text ------------------------------------------------ */
+
+#define MARKER_KEY "\\u0000nw"
+
+static inline int json_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The end of the run of plain string characters from s[q] (printable ASCII but the quote
+ * and the backslash): 16 at a time where SSE2 is (every x86-64), then one at a time. */
+static inline Py_ssize_t plain_run(const char *s, Py_ssize_t n, Py_ssize_t q) {
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+    while (q + 16 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(s + q));
+        /* signed: below 0x20, and 0x80 and above (negative), in one compare */
+        __m128i odd = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                   _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)));
+        int mask = _mm_movemask_epi8(odd);
+        if (mask != 0) return q + __builtin_ctz((unsigned)mask);
+        q += 16;
+    }
+#endif
+    while (q < n && (unsigned char)s[q] >= 0x20 && (unsigned char)s[q] < 0x7f && s[q] != '"' &&
+           s[q] != '\\')
+        q++;
+    return q;
+}
+
+/* A plain array at s[k] == '[': only strings of printable ASCII without escapes, JSON
+ * whitespace between. Returns the index after its ']' and appends the (start, length) of
+ * each string to *spans; 0 if the array is not plain (nothing appended then). */
+static Py_ssize_t plain_array(const char *s, Py_ssize_t n, Py_ssize_t k, int64_t **spans,
+                              Py_ssize_t *count, Py_ssize_t *capacity) {
+    Py_ssize_t p = k + 1, before = *count;
+    while (p < n && json_space(s[p])) p++;
+    if (p < n && s[p] == ']') return p + 1;
+    while (p < n && s[p] == '"') {
+        Py_ssize_t q = plain_run(s, n, p + 1);
+        if (q >= n || s[q] != '"') break;
+        if (*count == *capacity) {
+            Py_ssize_t grown = *capacity ? *capacity * 2 : 1 << 16;
+            int64_t *more = realloc(*spans, (size_t)grown * 2 * sizeof(int64_t));
+            if (more == NULL) return -1;
+            *spans = more;
+            *capacity = grown;
+        }
+        (*spans)[2 * *count] = p + 1;
+        (*spans)[2 * *count + 1] = q - p - 1;
+        ++*count;
+        p = q + 1;
+        while (p < n && json_space(s[p])) p++;
+        if (p < n && s[p] == ']') return p + 1;
+        if (p >= n || s[p] != ',') break;
+        p++;
+        while (p < n && json_space(s[p])) p++;
+    }
+    *count = before;
+    return 0;
+}
+
+/* lift(text) -> (lifted text, spans, counts) or None.
+ *
+ * Every value of a "flowTuples" key in the JSON text that is a plain array (above) is
+ * replaced by {"\u0000nw": K}, K counting from 0: the text left is small and decodes in
+ * microseconds, and the tuples stay where they are, as spans (start, length: int64 pairs,
+ * in order; counts[K] of them for array K). Other values are left as they are.
+ *
+ * Why the lifted text decodes to the same document but for those values: strings are
+ * delimited here exactly as a JSON lexer delimits them (a quote opens one, an unescaped
+ * quote closes it), so a key found here is a key there, and a replaced span was a whole
+ * valid value, replaced by another. The text is valid iff the original is (an error lies
+ * outside every replaced span, and stays). None when nothing was lifted, or when the text
+ * spells a NUL (\u0000), so that no key of its own can look like a marker. */
+static PyObject *lift(PyObject *self, PyObject *arg) {
+    (void)self;
+    if (!PyBytes_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "lift: bytes expected");
+        return NULL;
+    }
+    const char *s = PyBytes_AS_STRING(arg);
+    Py_ssize_t n = PyBytes_GET_SIZE(arg);
+    if (memmem(s, (size_t)n, "\\u0000", 6) != NULL) Py_RETURN_NONE;
+    int64_t *spans = NULL;
+    Py_ssize_t count = 0, capacity = 0, copied = 0, out_len = 0, out_cap = 0;
+    char *out = NULL;
+    PyObject *counts = PyList_New(0), *result = NULL;
+    if (counts == NULL) return NULL;
+    Py_ssize_t i = 0;
+    while (i < n) {
+        const char *quote = memchr(s + i, '"', (size_t)(n - i));
+        if (quote == NULL) break;
+        Py_ssize_t start = quote - s, j = start + 1;
+        for (;;) {   /* the closing quote: one not escaped by an odd run of backslashes */
+            const char *close = memchr(s + j, '"', (size_t)(n - j));
+            if (close == NULL) {
+                j = n;
+                break;
             }
-        } else {
-            if ((dec = code(&p, "AD")) < 0) goto reject;
-            if (fmt == 1) {
-                COMMA();
-                if ((state = code(&p, "BCE")) < 0) goto reject;
-            }
+            j = close - s;
+            Py_ssize_t run = 0;
+            while (s[j - 1 - run] == '\\') run++;
+            if (run % 2 == 0) break;
+            j++;
         }
-        int64_t counters[4] = {0, 0, 0, 0};
-        int valid[4] = {0, 0, 0, 0};
-        if (fmt != 0) {
-            for (int c = 0; c < 4; c++) {
-                COMMA();
-                valid[c] = *p != ',' && *p != '\0';
-                if (valid[c] && !digits(&p, 18, &counters[c])) goto reject;
-            }
-        }
-        if (p != end) goto reject;
-#undef COMMA
-        /* accepted: row m */
-        for (int c = 0; c < 4; c++) {
-            ((int64_t *)cols[C_PS + c].data)[m] = counters[c];
-            if (valid[c]) cols[C_VPS + c].data[m >> 3] |= (char)(1u << (m & 7));
-        }
-        ((int64_t *)cols[C_GROUP].data)[m] = first_group + cid;
-        ((int64_t *)cols[C_TS].data)[m] = ts;
-        int32_t src_number = number_of(&numbers, src), dst_number = number_of(&numbers, dst);
-        if (src_number < 0 || dst_number < 0) {
+        if (j >= n) break;   /* an unterminated string: the decoder will say so */
+        i = j + 1;
+        if (j - start - 1 != 10 || memcmp(s + start + 1, "flowTuples", 10) != 0) continue;
+        Py_ssize_t k = i;
+        while (k < n && json_space(s[k])) k++;
+        if (k >= n || s[k] != ':') continue;
+        k++;
+        while (k < n && json_space(s[k])) k++;
+        if (k >= n || s[k] != '[') continue;
+        Py_ssize_t before = count;
+        Py_ssize_t after = plain_array(s, n, k, &spans, &count, &capacity);
+        if (after < 0) {
             PyErr_NoMemory();
             goto done;
         }
-        ((int32_t *)cols[C_SRC].data)[m] = src_number;
-        ((int32_t *)cols[C_DST].data)[m] = dst_number;
-        ((int32_t *)cols[C_SPORT].data)[m] = (int32_t)sport;
-        ((int32_t *)cols[C_DPORT].data)[m] = (int32_t)dport;
-        ((int32_t *)cols[C_PROTO].data)[m] = (int32_t)proto;
-        cols[C_DIR].data[m] = dir;
-        cols[C_DEC].data[m] = dec;
-        cols[C_STATE].data[m] = state;
-        cols[C_ENC].data[m] = enc;
-        per_ctx[cid]++;
-        m++;
-        continue;
-    reject:
-        {
-            PyObject *index = PyLong_FromSsize_t(i);
-            if (index == NULL || PyList_Append(rejected, index) < 0) {
-                Py_XDECREF(index);
+        if (after == 0) continue;   /* not plain: left in the text, walked past like any */
+        char marker[48];
+        int marker_len = snprintf(marker, sizeof marker, "{\"" MARKER_KEY "\":%zd}",
+                                  PyList_GET_SIZE(counts));
+        Py_ssize_t need = out_len + (k - copied) + marker_len;
+        if (need > out_cap) {
+            Py_ssize_t grown = need * 2 > 4096 ? need * 2 : 4096;
+            char *more = realloc(out, (size_t)grown);
+            if (more == NULL) {
+                PyErr_NoMemory();
                 goto done;
             }
-            Py_DECREF(index);
+            out = more;
+            out_cap = grown;
         }
+        memcpy(out + out_len, s + copied, (size_t)(k - copied));
+        out_len += k - copied;
+        memcpy(out + out_len, marker, (size_t)marker_len);
+        out_len += marker_len;
+        copied = i = after;
+        PyObject *number = PyLong_FromSsize_t(count - before);
+        if (number == NULL || PyList_Append(counts, number) < 0) {
+            Py_XDECREF(number);
+            goto done;
+        }
+        Py_DECREF(number);
     }
-    result = PyDict_New();
-    if (result == NULL) goto done;
-    PyObject *rows = PyLong_FromSsize_t(m);
-    if (rows == NULL || PyDict_SetItemString(result, "rows", rows) < 0 ||
-        PyDict_SetItemString(result, "rejected", rejected) < 0 ||
-        PyDict_SetItemString(result, "encryptions", encryptions) < 0) {
-        Py_XDECREF(rows);
-        Py_CLEAR(result);
+    if (PyList_GET_SIZE(counts) == 0) {
+        result = Py_None;
+        Py_INCREF(result);
         goto done;
     }
-    Py_DECREF(rows);
-    if (!column_new(&cols[C_ADDRESSES], numbers.count * (Py_ssize_t)sizeof(uint32_t), 0)) {
-        Py_CLEAR(result);
-        goto done;
+    {
+        PyObject *text = PyBytes_FromStringAndSize(NULL, out_len + (n - copied));
+        column where = {NULL, NULL};
+        if (text == NULL) goto done;
+        memcpy(PyBytes_AS_STRING(text), out, (size_t)out_len);
+        memcpy(PyBytes_AS_STRING(text) + out_len, s + copied, (size_t)(n - copied));
+        if (!column_new(&where, count * 2 * (Py_ssize_t)sizeof(int64_t), 0)) {
+            Py_DECREF(text);
+            Py_XDECREF(where.block);
+            goto done;
+        }
+        memcpy(where.data, spans, (size_t)count * 2 * sizeof(int64_t));
+        result = Py_BuildValue("(NNO)", text, (PyObject *)where.block, counts);
     }
-    memcpy(cols[C_ADDRESSES].data, numbers.addresses, (size_t)numbers.count * sizeof(uint32_t));
-    cols[C_ADDRESSES].block->size = numbers.count * (Py_ssize_t)sizeof(uint32_t);
-    for (int c = 0; c < C_COUNT; c++) {
-        if (PyDict_SetItemString(result, NAMES[c], (PyObject *)cols[c].block) < 0) {
-            Py_CLEAR(result);
+done:
+    free(spans);
+    free(out);
+    Py_DECREF(counts);
+    return result;
+}
+
+/* scan_lifted(sources, ranges, fmt, first_group, contexts): as scan(), over tuples in JSON
+ * texts. sources: a list of (text, spans) from lift(); ranges: int64 quadruples (source,
+ * first span, count, ctx), one per flow group, in the order of the rows; a rejected
+ * index counts the tuples of all ranges before it. */
+static PyObject *scan_lifted(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *sources, *result = NULL;
+    Py_buffer view;
+    int fmt;
+    long long first_group;
+    Py_ssize_t contexts;
+    if (!PyArg_ParseTuple(args, "O!y*iLn", &PyList_Type, &sources, &view, &fmt, &first_group,
+                          &contexts))
+        return NULL;
+    output o;
+    const int64_t *ranges = (const int64_t *)view.buf;
+    Py_ssize_t n_ranges = view.len / (4 * (Py_ssize_t)sizeof(int64_t)), total = 0;
+    Py_ssize_t n_sources = PyList_GET_SIZE(sources);
+    for (Py_ssize_t r = 0; r < n_ranges; r++) total += ranges[4 * r + 2];
+    if (!output_open(&o, total, contexts, first_group) || !format_ok(fmt)) goto done;
+    Py_ssize_t index = 0;
+    for (Py_ssize_t r = 0; r < n_ranges; r++) {
+        int64_t source = ranges[4 * r], first = ranges[4 * r + 1], count = ranges[4 * r + 2];
+        PyObject *pair = source >= 0 && source < n_sources ? PyList_GET_ITEM(sources, source) : NULL;
+        Py_buffer spans;
+        if (pair == NULL || !PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 ||
+            !PyBytes_Check(PyTuple_GET_ITEM(pair, 0))) {
+            PyErr_SetString(PyExc_ValueError, "scan_lifted: a range names no (text, spans) source");
+            goto done;
+        }
+        if (PyObject_GetBuffer(PyTuple_GET_ITEM(pair, 1), &spans, PyBUF_SIMPLE) < 0) goto done;
+        const char *text = PyBytes_AS_STRING(PyTuple_GET_ITEM(pair, 0));
+        Py_ssize_t text_len = PyBytes_GET_SIZE(PyTuple_GET_ITEM(pair, 0));
+        const int64_t *at = (const int64_t *)spans.buf;
+        Py_ssize_t n_spans = spans.len / (2 * (Py_ssize_t)sizeof(int64_t));
+        int ok = first >= 0 && count >= 0 && first + count <= n_spans;
+        for (int64_t t = first; ok && t < first + count; t++) {
+            int64_t start = at[2 * t], len = at[2 * t + 1];
+            if (start < 0 || len < 0 || start + len >= text_len) {
+                ok = 0;   /* a tuple's text is followed by its closing quote, inside the text */
+                break;
+            }
+            ok = output_tuple(&o, fmt, index++, (int32_t)ranges[4 * r + 3], text + start,
+                              text + start + len);
+        }
+        PyBuffer_Release(&spans);
+        if (!ok) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "scan_lifted: a range outside its source");
             goto done;
         }
     }
+    result = output_close(&o);
 done:
-    for (int c = 0; c < C_COUNT; c++) Py_XDECREF(cols[c].block);
-    free(numbers.slots);
-    free(numbers.addresses);
-    Py_XDECREF(rejected);
-    Py_XDECREF(encryptions);
-    PyBuffer_Release(&ctx_view);
+    output_free(&o);
+    PyBuffer_Release(&view);
     return result;
 }
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
      "scan(strings, fmt, ctx, first_group, contexts) -> dict of column buffers; see the module"},
+    {"lift", lift, METH_O, "lift(text) -> (lifted text, spans, counts) or None; see the function"},
+    {"scan_lifted", scan_lifted, METH_VARARGS,
+     "scan_lifted(sources, ranges, fmt, first_group, contexts) -> as scan(); see the function"},
     {"release", release, METH_NOARGS, "release() frees the memory cached for column buffers"},
     {NULL, NULL, 0, NULL},
 };

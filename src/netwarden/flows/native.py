@@ -14,6 +14,7 @@ False and the store parses with the vectorised Arrow/DuckDB path, to the same ro
 from __future__ import annotations
 
 import array
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -38,13 +39,35 @@ def dotted(addresses: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(*octets, ".")
 
 
+def lift(text: bytes) -> tuple[bytes, Any, list[int]] | None:
+    """The text with its plain flowTuples arrays lifted out (``_tuplescan.c`` says how and
+    why the document decodes the same), the spans of their tuples and the count of each; or
+    None (nothing lifted)."""
+    if _tuplescan is None:
+        return None
+    return _tuplescan.lift(text)
+
+
 def scan(fmt: TupleFormat, strings: list[object], ctx: array.array[int], first_group: int,
          contexts: int) -> tuple[pa.Table, list[int]]:
     """The tuples of the plain shape as a table of PART_SCHEMA (``group_id`` is
     ``first_group + ctx``), and the indices of the others, in order."""
     if _tuplescan is None:
         raise RuntimeError("the native tuple scanner is not built")
-    out = _tuplescan.scan(strings, _FORMATS[fmt], ctx, first_group, contexts)
+    return _table(fmt, _tuplescan.scan(strings, _FORMATS[fmt], ctx, first_group, contexts))
+
+
+def scan_lifted(fmt: TupleFormat, sources: list[tuple[bytes, Any]], ranges: array.array[int],
+                first_group: int, contexts: int) -> tuple[pa.Table, list[int]]:
+    """As :func:`scan`, over lifted tuples: ``sources`` are (text, spans) of files,
+    ``ranges`` int64 quadruples (source, first span, count, ctx), one per group; a rejected
+    index counts the tuples of all ranges before it."""
+    if _tuplescan is None:
+        raise RuntimeError("the native tuple scanner is not built")
+    return _table(fmt, _tuplescan.scan_lifted(sources, ranges, _FORMATS[fmt], first_group, contexts))
+
+
+def _table(fmt: TupleFormat, out: dict[str, Any]) -> tuple[pa.Table, list[int]]:
     rows = out["rows"]
 
     def fixed(name: str, kind: pa.DataType, valid: str | None = None) -> pa.Array:
@@ -80,3 +103,9 @@ def scan(fmt: TupleFormat, strings: list[object], ctx: array.array[int], first_g
                          else fixed(name, pa.int64(), f"{name}_valid"))
     return pa.Table.from_arrays([columns[name] for name in PART_SCHEMA.names],
                                 schema=PART_SCHEMA), out["rejected"]
+
+
+def release() -> None:
+    """Free the memory the scanner keeps for the column buffers of the next batch."""
+    if _tuplescan is not None:
+        _tuplescan.release()

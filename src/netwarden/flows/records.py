@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import enum
 import gzip
+import itertools
 import json
 import re
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from ipaddress import IPv6Address
 from pathlib import Path
@@ -121,8 +122,67 @@ _BOM = b"\xef\xbb\xbf"
 _UNDECODED = object()
 
 
+# -- tuples left in the JSON text ------------------------------------------------------------------
+
+# The key of the object that stands in, in a lifted text, for a flowTuples array left in the
+# original text (:func:`netwarden.flows.native.lift`). No document can have a key of its own
+# spelled so: a text that spells a NUL anywhere is never lifted.
+LIFTED = "\x00nw"
+
+
+@dataclass(eq=False, slots=True)
+class LiftedSource:
+    """One file's JSON text and where its lifted flowTuples arrays lie in it: ``spans`` holds
+    int64 pairs (start, length) of every tuple, array after array; array K has ``counts[K]``
+    tuples from span ``firsts[K]``."""
+
+    text: bytes
+    spans: Any                   # a buffer of int64
+    counts: list[int]
+    firsts: list[int]
+
+    def tuples(self, marker: Any) -> LiftedTuples | None:
+        """The array a marker object stands for, or None if ``marker`` is not one."""
+        if type(marker) is dict and len(marker) == 1 and LIFTED in marker:
+            k = marker[LIFTED]
+            return LiftedTuples(self, self.firsts[k], self.counts[k])
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class LiftedTuples:
+    """A flowTuples array of plain strings, left in its file's text: ``count`` tuples from span
+    ``first`` of ``source``."""
+
+    source: LiftedSource
+    first: int
+    count: int
+
+    def __len__(self) -> int:
+        return self.count
+
+    def text(self, index: int) -> str:
+        """Tuple ``index`` of the array, as the JSON decoder would have given it (the lifter
+        takes only printable ASCII without escapes)."""
+        at = memoryview(self.source.spans).cast("q")
+        start, length = at[2 * (self.first + index)], at[2 * (self.first + index) + 1]
+        return self.source.text[start:start + length].decode("ascii")
+
+
+# (lifted text, spans, counts) of a text, or None: netwarden.flows.native.lift
+Lifter = Callable[[bytes], "tuple[bytes, Any, list[int]] | None"]
+
+
 def load(path: Path, books: Accounting) -> Any | None:
     """The JSON document of one file, or None (counted as a malformed file)."""
+    return read(path, books)[0]
+
+
+def read(path: Path, books: Accounting, lift: Lifter | None = None) -> tuple[Any | None, LiftedSource | None]:
+    """The JSON document of one file, or None (counted as a malformed file); with ``lift``,
+    its plain flowTuples arrays are left in the text (markers stand for them in the
+    document; :func:`groups` hands them out as :class:`LiftedTuples`), and the source they
+    are in. A document decodes the same either way."""
     name = str(path)
     books.see(Unit.FILE)
     try:
@@ -131,25 +191,37 @@ def load(path: Path, books: Accounting) -> Any | None:
             raw = gzip.decompress(raw)
     except (OSError, EOFError, zlib.error) as exc:
         books.bad(Reason.UNREADABLE, name, "", f"cannot read: {exc}")
-        return None
-    try:
-        document = _decode(raw[3:] if raw[:3] == _BOM else raw)
-    except (msgspec.DecodeError, ValueError, RecursionError):
-        document = _UNDECODED
+        return None, None
+    text = raw[3:] if raw[:3] == _BOM else raw
+    source = None
+    lifted = lift(text) if lift is not None else None
+    document: Any = _UNDECODED
+    if lifted is not None:
+        try:
+            document = _decode(lifted[0])
+            counts = lifted[2]
+            source = LiftedSource(text, lifted[1], counts, list(itertools.accumulate([0, *counts[:-1]])))
+        except (msgspec.DecodeError, ValueError, RecursionError):
+            document = _UNDECODED     # invalid: decoded again below, to say why as ever
+    if document is _UNDECODED:
+        try:
+            document = _decode(text)
+        except (msgspec.DecodeError, ValueError, RecursionError):
+            document = _UNDECODED
     try:
         if document is _UNDECODED:
             document = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         books.bad(Reason.NOT_JSON, name, "", f"not UTF-8 text (byte {exc.start})")
-        return None
+        return None, None
     except (ValueError, RecursionError) as exc:
         books.bad(Reason.NOT_JSON, name, "", f"not JSON: {exc}")
-        return None
+        return None, None
     if not isinstance(document, dict) or not isinstance(document.get("records"), list):
         books.bad(Reason.NO_RECORDS, name, "", "no top-level \"records\" array")
-        return None
+        return None, None
     books.ok(Unit.FILE)
-    return document
+    return document, source
 
 
 def _get(obj: dict[str, Any], *names: str) -> Any:
@@ -168,9 +240,14 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def groups(document: dict[str, Any], path: Path, books: Accounting) -> Iterator[tuple[Context, list[Any]]]:
-    """Every flow group of a loaded document, with its context and its tuple list. Counts
-    records and groups (seen, parsed, malformed); tuples are the caller's to count."""
+Tuples = list[Any] | LiftedTuples
+
+
+def groups(document: dict[str, Any], path: Path, books: Accounting,
+           source: LiftedSource | None = None) -> Iterator[tuple[Context, Tuples]]:
+    """Every flow group of a loaded document, with its context and its tuples (a list, or
+    where :func:`read` lifted them, a :class:`LiftedTuples`). Counts records and groups
+    (seen, parsed, malformed); tuples are the caller's to count."""
     name = str(path)
     info = path_info(path)
     records = document["records"]
@@ -181,9 +258,9 @@ def groups(document: dict[str, Any], path: Path, books: Accounting) -> Iterator[
             books.bad(Reason.RECORD_NOT_OBJECT, name, where, f"a {type(record).__name__}, not an object")
             continue
         if "flowRecords" in record:
-            found = _vnet_groups(record, index, name, info, books)
+            found = _vnet_groups(record, index, name, info, books, source)
         elif isinstance(record.get("properties"), dict):
-            found = _nsg_groups(record, index, name, info, books)
+            found = _nsg_groups(record, index, name, info, books, source)
         else:
             detail = ("a nested \"records\" array instead of a record" if "records" in record
                       else "neither properties.flows (NSG) nor flowRecords.flows (VNet)")
@@ -195,8 +272,16 @@ def groups(document: dict[str, Any], path: Path, books: Accounting) -> Iterator[
         yield from found
 
 
+def _flow_tuples(group: Any, source: LiftedSource | None) -> Tuples | None:
+    """A group's flowTuples: its list, the lifted array its marker stands for, or None."""
+    tuples = group.get("flowTuples") if isinstance(group, dict) else None
+    if isinstance(tuples, list):
+        return tuples
+    return source.tuples(tuples) if source is not None else None
+
+
 def _nsg_groups(record: dict[str, Any], index: int, name: str, info: PathInfo,
-                books: Accounting) -> list[tuple[Context, list[Any]]] | None:
+                books: Accounting, source: LiftedSource | None) -> list[tuple[Context, Tuples]] | None:
     where = f"records[{index}]"
     props = record["properties"]
     flows = props.get("flows")
@@ -222,8 +307,8 @@ def _nsg_groups(record: dict[str, Any], index: int, name: str, info: PathInfo,
         books.see(Unit.GROUP, len(inner))
         for j, group in enumerate(inner):
             position = f"{outer}.flows[{j}]"
-            tuples = group.get("flowTuples") if isinstance(group, dict) else None
-            if not isinstance(tuples, list):
+            tuples = _flow_tuples(group, source)
+            if tuples is None:
                 books.bad(Reason.GROUP_WITHOUT_TUPLES, name, position, "flowTuples is not an array")
                 continue
             books.ok(Unit.GROUP)
@@ -234,7 +319,7 @@ def _nsg_groups(record: dict[str, Any], index: int, name: str, info: PathInfo,
 
 
 def _vnet_groups(record: dict[str, Any], index: int, name: str, info: PathInfo,
-                 books: Accounting) -> list[tuple[Context, list[Any]]] | None:
+                 books: Accounting, source: LiftedSource | None) -> list[tuple[Context, Tuples]] | None:
     where = f"records[{index}]"
     holder = record["flowRecords"]
     flows = holder.get("flows") if isinstance(holder, dict) else None
@@ -258,8 +343,8 @@ def _vnet_groups(record: dict[str, Any], index: int, name: str, info: PathInfo,
         books.see(Unit.GROUP, len(inner))
         for j, group in enumerate(inner):
             position = f"{outer}.flowGroups[{j}]"
-            tuples = group.get("flowTuples") if isinstance(group, dict) else None
-            if not isinstance(tuples, list):
+            tuples = _flow_tuples(group, source)
+            if tuples is None:
                 books.bad(Reason.GROUP_WITHOUT_TUPLES, name, position, "flowTuples is not an array")
                 continue
             books.ok(Unit.GROUP)

@@ -35,9 +35,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from netwarden.flows import native
 from netwarden.flows.accounting import Accounting, Reason, Unit
 from netwarden.flows.columns import CODES, COLUMNS, CONTEXT_COLUMNS, TUPLE_COLUMNS, decoded
-from netwarden.flows.records import discover, groups, load
+from netwarden.flows.records import discover, groups, read
 from netwarden.flows.vectorised import DEFAULT_ENGINE, Batch, Parser, _sql_path
 
 STORE_FORMAT = 2
@@ -185,6 +186,7 @@ class Store:
                 entries, used, _ = _land(self.con, self.landing, run,
                                          lambda: f"{self._next_part():06d}", self.manifest.next_group)
                 self._record(entries, used)
+            native.release()      # the scanner's buffers, kept from batch to batch until here
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -358,12 +360,12 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Landing, files: list[FileJob]
         file_books = books[file_id] = Accounting()
         members.append(job)
         path = Path(name)
-        document = load(path, file_books)
+        document, source = read(path, file_books, native.lift if landing.engine == "native" else None)
         if document is not None:
-            for context, tuples in groups(document, path, file_books):
+            for context, tuples in groups(document, path, file_books, source):
                 file_books.see(Unit.TUPLE, len(tuples))
                 batch.add(context, file_id, tuples)
-        del document
+        del document, source
         if batch.rows >= landing.batch_rows:
             flush()
     if members:

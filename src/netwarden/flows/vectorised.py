@@ -22,6 +22,7 @@ group part beside it (the ``flows`` view joins the two).
 from __future__ import annotations
 
 import array
+import bisect
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,9 +46,12 @@ from netwarden.flows.columns import (
 from netwarden.flows.records import (
     SECONDS_BELOW,
     Context,
+    LiftedSource,
+    LiftedTuples,
     Malformed,
     Parsed,
     TupleFormat,
+    Tuples,
     parse_tuple,
 )
 
@@ -132,11 +136,39 @@ def int_array(values: array.array[int]) -> pa.Array:
 
 @dataclass
 class _Pending:
-    """The tuples of one format waiting for the next flush."""
+    """The tuples of one format waiting for the next flush: strings, and tuples still in
+    their files' text (:class:`~netwarden.flows.records.LiftedTuples`)."""
 
     strings: list[Any] = field(default_factory=list)
     ctx: array.array[int] = field(default_factory=lambda: array.array("i"))
     starts: dict[int, int] = field(default_factory=dict)   # ctx -> first row of its group
+    sources: list[tuple[bytes, Any]] = field(default_factory=list)
+    source_ids: dict[int, int] = field(default_factory=dict)   # id(LiftedSource) -> index
+    held: list[LiftedSource] = field(default_factory=list)     # keeps those ids alive
+    ranges: array.array[int] = field(default_factory=lambda: array.array("q"))
+    lifted: list[LiftedTuples] = field(default_factory=list)   # one per range
+    lifted_rows: array.array[int] = field(default_factory=lambda: array.array("q", [0]))
+
+    def add_lifted(self, cid: int, tuples: LiftedTuples) -> None:
+        source = tuples.source
+        index = self.source_ids.get(id(source))
+        if index is None:
+            index = self.source_ids[id(source)] = len(self.sources)
+            self.sources.append((source.text, source.spans))
+            self.held.append(source)
+        self.ranges.extend((index, tuples.first, tuples.count, cid))
+        self.lifted.append(tuples)
+        self.lifted_rows.append(self.lifted_rows[-1] + tuples.count)
+
+    def strings_of_lifted(self) -> None:
+        """Lifted tuples as strings beside the others (for the duckdb engine)."""
+        for k, tuples in enumerate(self.lifted):
+            cid = self.ranges[4 * k + 3]
+            self.starts[cid] = len(self.strings)
+            self.strings.extend(tuples.text(i) for i in range(tuples.count))
+            self.ctx.extend(array.array("i", [cid]) * tuples.count)
+        self.sources, self.source_ids, self.held, self.lifted = [], {}, [], []
+        self.ranges, self.lifted_rows = array.array("q"), array.array("q", [0])
 
 
 @dataclass
@@ -147,13 +179,16 @@ class Batch:
     pending: dict[TupleFormat, _Pending] = field(default_factory=dict)
     rows: int = 0
 
-    def add(self, context: Context, file_id: int, tuples: list[Any]) -> None:
+    def add(self, context: Context, file_id: int, tuples: Tuples) -> None:
         cid = len(self.contexts)
         self.contexts.append((context, file_id))
         slot = self.pending.setdefault(context.format, _Pending())
-        slot.starts[cid] = len(slot.strings)
-        slot.strings.extend(tuples)
-        slot.ctx.extend(array.array("i", [cid]) * len(tuples))
+        if isinstance(tuples, LiftedTuples):
+            slot.add_lifted(cid, tuples)
+        else:
+            slot.starts[cid] = len(slot.strings)
+            slot.strings.extend(tuples)
+            slot.ctx.extend(array.array("i", [cid]) * len(tuples))
         self.rows += len(tuples)
 
 
@@ -177,10 +212,21 @@ class Parser:
         tables = []
         for fmt, slot in batch.pending.items():
             if self.engine == "native":
+                if slot.ranges:
+                    table, rejected = native.scan_lifted(fmt, slot.sources, slot.ranges, first_group,
+                                                         len(contexts))
+                    for row in rejected:
+                        k = bisect.bisect_right(slot.lifted_rows, row) - 1
+                        index = row - slot.lifted_rows[k]
+                        self._reference(fmt, slot.ranges[4 * k + 3], index, slot.lifted[k].text(index),
+                                        contexts, rescued)
+                    tables.append(table)
                 table, rejected = native.scan(fmt, slot.strings, slot.ctx, first_group, len(contexts))
                 for row in rejected:
-                    self._reference(fmt, slot, row, contexts, rescued)
+                    cid = slot.ctx[row]
+                    self._reference(fmt, cid, row - slot.starts[cid], slot.strings[row], contexts, rescued)
             else:
+                slot.strings_of_lifted()
                 table = self._duckdb(fmt, slot, contexts, rescued, first_group)
             tables.append(table)
         tables.append(self._rescued_table(rescued, first_group))
@@ -224,7 +270,8 @@ class Parser:
         ctx = int_array(slot.ctx)
         if pc.all(ok).as_py() is not True:
             for row in pc.indices_nonzero(pc.invert(ok)).to_pylist():
-                self._reference(fmt, slot, row, contexts, rescued)
+                cid = slot.ctx[row]
+                self._reference(fmt, cid, row - slot.starts[cid], strings[row], contexts, rescued)
             texts, ctx = texts.filter(ok), ctx.filter(ok)
         table = pa.table({"t": texts, "ctx": ctx})
         # record batches of SCAN_ROWS: DuckDB scans the batches of an Arrow table in parallel
@@ -239,17 +286,15 @@ class Parser:
             self.con.unregister("nw_batch")
         return parsed.cast(PART_SCHEMA)
 
-    def _reference(self, fmt: TupleFormat, slot: _Pending, row: int,
+    def _reference(self, fmt: TupleFormat, cid: int, index: int, text: Any,
                    contexts: list[tuple[Context, int]], rescued: list[tuple[int, Parsed]]) -> None:
-        """Tuple ``row`` of ``slot`` parsed by the reference parser, or accounted to its file."""
-        cid = slot.ctx[row]
-        text = slot.strings[row]
+        """Tuple ``index`` of group ``cid``, parsed by the reference parser or accounted to its
+        file."""
         context, file_id = contexts[cid]
         try:
             rescued.append((cid, parse_tuple(text, fmt)))
         except Malformed as exc:
-            self.books_of(file_id).bad(exc.reason, context.file,
-                                       f"{context.position}[{row - slot.starts[cid]}]",
+            self.books_of(file_id).bad(exc.reason, context.file, f"{context.position}[{index}]",
                                        exc.detail, text if isinstance(text, str) else repr(text))
 
     @staticmethod

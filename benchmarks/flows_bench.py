@@ -1,21 +1,22 @@
-"""Flow-log ingest throughput: netwarden's vectorised path against plain json + a loop.
+"""Flow-log ingest throughput: netwarden's parser engines against plain json + a loop.
 
-    python benchmarks/flows_bench.py [--tuples 2000000] [--repeats 3] [--out benchmarks/FLOWS.md]
+    python benchmarks/flows_bench.py [--tuples 2000000] [--repeats 3] [--formats nsg2 ...]
     python benchmarks/flows_bench.py --analyze-tuples 100000000    # flows analyze, whole process
 
-Generates NSG v2 and VNet flow logs (``netwarden.flows.generate``, 40,000 tuples per
-PT1H.json), then measures in one process, each on the same files, best of ``--repeats``
-by CPU time (process_time, all threads) with wall time beside it:
+Generates flow logs (``netwarden.flows.generate``, NSG v2 by default: the target's input;
+40,000 tuples per PT1H.json), then measures in one process, each on the same files, best of
+``--repeats`` by CPU time (process_time, all threads) with wall time beside it:
 
 * ``baseline``: ``json.loads`` per file, walk to the tuples, ``str.split`` each and convert
   the numeric fields with ``int`` — no validation, no storage (the floor of a Python loop);
 * ``reference``: the same walk with :func:`netwarden.flows.records.parse_tuple` (full
   validation, reasons) — what pure Python costs;
-* ``parse``: netwarden's path up to validated columnar rows (msgspec, walk, Arrow buffers,
-  RE2 shape check, DuckDB split/cast, every column consumed), without landing them;
+* ``parse``: netwarden's path up to the typed columns of a tuple part, per engine (native:
+  tuple arrays lifted out of the JSON text and scanned in C; duckdb: msgspec, Arrow buffers,
+  RE2 shape check, DuckDB split/cast), every column materialised, nothing landed;
 * ``ingest``: the whole ``Store.ingest`` — parse and land as Parquet, accounting checked —
-  in one process (DuckDB on 1 thread), and over a pool of landing processes (one per core;
-  CPU counts the workers too);
+  in one process (per engine), and over a pool of landing processes (one per core; CPU
+  counts the workers too);
 * ``reuse``: ``Store.ingest`` again (every file unchanged) and the first analysis query.
 
 ``--analyze-tuples N`` instead runs ``netwarden flows analyze`` over N tuples (distinct
@@ -43,9 +44,10 @@ sys.path.insert(0, str(ROOT / "src"))
 import duckdb
 import pyarrow as pa
 
+from netwarden.flows import native
 from netwarden.flows.accounting import Accounting, Unit
 from netwarden.flows.generate import Spec, generate
-from netwarden.flows.records import Malformed, discover, groups, load, parse_tuple
+from netwarden.flows.records import Malformed, discover, groups, load, parse_tuple, read
 from netwarden.flows.store import Store
 from netwarden.flows.vectorised import DEFAULT_ENGINE, ENGINES, Batch, Parser
 
@@ -85,19 +87,22 @@ def reference(files: list[Path]) -> int:
 
 
 def parse_only(engine: str) -> Callable[[list[Path]], int]:
-    """The store's own path up to the columns of a tuple part (``load``, ``groups``,
-    ``Batch``, the parser's engine, the reference parser for what it rejects) on batches of
-    1 M tuples; every column materialised as Arrow, nothing landed."""
+    """The store's own path up to the columns of a tuple part (``read``, lifting the tuple
+    arrays out of the text for the native engine, ``groups``, ``Batch``, the parser's engine,
+    the reference parser for what it rejects) on batches of 1 M tuples; every column
+    materialised as Arrow, nothing landed."""
     def run(files: list[Path]) -> int:
         con = duckdb.connect()
         con.execute("SET threads = 1")
         books, n = Accounting(), 0
         parser = Parser(con, lambda _: books, engine)
         batch = Batch()
+        lift = native.lift if engine == "native" else None
         for path in files:
-            document = load(path, books)
-            for context, tuples in groups(document, path, books):
+            document, source = read(path, books, lift)
+            for context, tuples in groups(document, path, books, source):
                 batch.add(context, 0, tuples)
+            del document, source
             if batch.rows >= 1_000_000:
                 n += parser.table(batch, 0).num_rows
                 batch = Batch()

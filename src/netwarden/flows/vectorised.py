@@ -142,20 +142,18 @@ class _Pending:
     strings: list[Any] = field(default_factory=list)
     ctx: array.array[int] = field(default_factory=lambda: array.array("i"))
     starts: dict[int, int] = field(default_factory=dict)   # ctx -> first row of its group
-    sources: list[tuple[bytes, Any]] = field(default_factory=list)
-    source_ids: dict[int, int] = field(default_factory=dict)   # id(LiftedSource) -> index
-    held: list[LiftedSource] = field(default_factory=list)     # keeps those ids alive
+    sources: list[tuple[bytes, Any]] = field(default_factory=list)       # (text, spans)
+    source_index: dict[LiftedSource, int] = field(default_factory=dict)  # (by identity)
     ranges: array.array[int] = field(default_factory=lambda: array.array("q"))
     lifted: list[LiftedTuples] = field(default_factory=list)   # one per range
     lifted_rows: array.array[int] = field(default_factory=lambda: array.array("q", [0]))
 
     def add_lifted(self, cid: int, tuples: LiftedTuples) -> None:
         source = tuples.source
-        index = self.source_ids.get(id(source))
+        index = self.source_index.get(source)
         if index is None:
-            index = self.source_ids[id(source)] = len(self.sources)
+            index = self.source_index[source] = len(self.sources)
             self.sources.append((source.text, source.spans))
-            self.held.append(source)
         self.ranges.extend((index, tuples.first, tuples.count, cid))
         self.lifted.append(tuples)
         self.lifted_rows.append(self.lifted_rows[-1] + tuples.count)
@@ -167,7 +165,7 @@ class _Pending:
             self.starts[cid] = len(self.strings)
             self.strings.extend(tuples.text(i) for i in range(tuples.count))
             self.ctx.extend(array.array("i", [cid]) * tuples.count)
-        self.sources, self.source_ids, self.held, self.lifted = [], {}, [], []
+        self.sources, self.source_index, self.lifted = [], {}, []
         self.ranges, self.lifted_rows = array.array("q"), array.array("q", [0])
 
 

@@ -117,6 +117,7 @@ static int encryption(const char **p, const char **text, Py_ssize_t *len) {
  * from the system costs a page fault per 4 KiB on first touch -- as much as the parsing,
  * measured on this VM. The cache holds at most CACHED blocks; release() empties it. */
 #define CACHED 64
+#define CACHED_FROM 65536   /* smaller blocks come and go with malloc and free */
 
 typedef struct {
     PyObject_HEAD
@@ -130,7 +131,7 @@ static int cache_count;
 
 static void block_dealloc(Block *b) {
     if (b->data != NULL) {
-        if (cache_count < CACHED) {
+        if (cache_count < CACHED && b->capacity >= CACHED_FROM) {
             cache_data[cache_count] = b->data;
             cache_capacity[cache_count++] = b->capacity;
         } else {
@@ -161,9 +162,10 @@ typedef struct {
     char *data;
 } column;
 
-/* A block of ``size`` bytes: the smallest cached memory that holds it, else new memory;
- * zeroed only where bits or counts are added up in it (the value columns are written in
- * full, row by row). */
+/* A block of ``size`` bytes: the smallest cached memory that holds it and is at most twice
+ * as large (a small block does not take the memory a large column will want), else new
+ * memory; zeroed only where bits or counts are added up in it (the value columns are
+ * written in full, row by row). */
 static int column_new(column *c, Py_ssize_t size, int zeroed) {
     Py_ssize_t wanted = size;
     size = size > 0 ? size : 1;   /* malloc(0) may return NULL */
@@ -171,7 +173,9 @@ static int column_new(column *c, Py_ssize_t size, int zeroed) {
     if (b == NULL) return 0;
     int best = -1;
     for (int i = 0; i < cache_count; i++)
-        if (cache_capacity[i] >= size && (best < 0 || cache_capacity[i] < cache_capacity[best])) best = i;
+        if (cache_capacity[i] >= size && cache_capacity[i] / 2 <= size &&
+            (best < 0 || cache_capacity[i] < cache_capacity[best]))
+            best = i;
     if (best >= 0) {
         b->data = cache_data[best];
         b->capacity = cache_capacity[best];

@@ -112,7 +112,7 @@ def parse_only(engine: str) -> Callable[[list[Path]], int]:
     return run
 
 
-def ingest(files_dir: Path, threads: int | None, engine: str) -> Callable[[], int]:
+def ingest(files_dir: Path, threads: int | None, engine: str = DEFAULT_ENGINE) -> Callable[[], int]:
     def run() -> int:
         store_dir = Path(tempfile.mkdtemp(prefix="nw-bench-store-"))
         try:

@@ -45,6 +45,7 @@ STORE_FORMAT = 2
 BATCH_ROWS = 1_000_000
 BYTES_PER_TUPLE = 67           # JSON bytes per NSG v2 / VNet tuple, record overhead included
 GROUP_STRIDE = 1 << 32         # group ids reserved per run of files landed by a worker
+RUNS_PER_WORKER = 2            # runs of files a landing process must have to be started
 MEMORY_LIMIT = "2GB"           # DuckDB's, for the queries (it spills to the store beyond)
 
 
@@ -180,7 +181,9 @@ class Store:
             result.read += 1
             result.bytes_read += max(0, files[-1][1])
         runs = _runs(files, self.landing.batch_rows * BYTES_PER_TUPLE)
-        workers = min(self.workers, len(runs))
+        # a landing process takes ≈0.5 s to start (Python, pyarrow, DuckDB): as long as one
+        # batch, so a pool pays only from two runs per process
+        workers = min(self.workers, len(runs) // RUNS_PER_WORKER)
         if workers <= 1:
             for run in runs:
                 entries, used, _ = _land(self.con, self.landing, run,

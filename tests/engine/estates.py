@@ -44,6 +44,7 @@ from netwarden.model import (
     VirtualNetwork,
 )
 from netwarden.model.compute import PublicIpSku
+from netwarden.model.paas import PrivateEndpoint
 
 RG = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-test/providers"
 NET = f"{RG}/Microsoft.Network"
@@ -134,6 +135,7 @@ class _Nic:
     ip_forwarding: bool
     asg_ids: tuple[str, ...]
     public_ip_id: str | None
+    private_endpoint: bool = False
 
 
 class Builder:
@@ -143,6 +145,7 @@ class Builder:
     def __init__(self) -> None:
         self._vnets: dict[str, _VNet] = {}
         self._subnets: list[tuple[str, str, str, str | None, str | None]] = []
+        self._endpoint_policies: dict[str, str] = {}
         self._nics: list[_Nic] = []
         self._pips: dict[str, tuple[str, PublicIpSku]] = {}
         self._pip_owner: dict[str, str] = {}
@@ -194,19 +197,22 @@ class Builder:
         return self.vnet_id(name)
 
     def subnet(self, vnet: str, name: str, cidr: str, *, nsg: str | None = None,
-               route_table: str | None = None) -> str:
-        """``nsg`` / ``route_table`` are IDs (as returned by ``nsg()`` / ``route_table()``)."""
+               route_table: str | None = None, endpoint_policies: str = "Disabled") -> str:
+        """``nsg`` / ``route_table`` are IDs (as returned by ``nsg()`` / ``route_table()``);
+        ``endpoint_policies`` is the subnet's privateEndpointNetworkPolicies."""
         sid = self.subnet_id(vnet, name)
+        self._endpoint_policies[sid] = endpoint_policies
         self._vnets[vnet].subnet_ids.append(sid)
         self._subnets.append((vnet, name, cidr, nsg, route_table))
         return sid
 
     def nic(self, subnet_id: str, name: str, private_ip: str, *, nsg: str | None = None,
             ip_forwarding: bool = False, asgs: tuple[str, ...] = (),
-            public_ip: str | None = None) -> str:
-        """``public_ip`` is an ID from ``public_ip()``. Returns the ipConfiguration ID."""
+            public_ip: str | None = None, private_endpoint: bool = False) -> str:
+        """``public_ip`` is an ID from ``public_ip()``; ``private_endpoint`` makes it the NIC
+        of a private endpoint (named after it). Returns the ipConfiguration ID."""
         self._nics.append(_Nic(name, subnet_id, private_ip, nsg, ip_forwarding, tuple(asgs),
-                               public_ip))
+                               public_ip, private_endpoint))
         if public_ip:
             self._pip_owner[public_ip] = self.config_id(name)
         return self.config_id(name)
@@ -267,7 +273,8 @@ class Builder:
             resources.append(Subnet(
                 id=self.subnet_id(vnet, name), name=name,
                 type="Microsoft.Network/virtualNetworks/subnets", vnet_id=self.vnet_id(vnet),
-                address_prefixes=(Prefix.parse(cidr),), nsg_id=nsg, route_table_id=table))
+                address_prefixes=(Prefix.parse(cidr),), nsg_id=nsg, route_table_id=table,
+                private_endpoint_network_policies=self._endpoint_policies[self.subnet_id(vnet, name)]))
         # A peering is "Connected" when the remote side exists too, else "Initiated".
         pairs = {(p.vnet_id.lower(), (p.remote_vnet_id or "").lower()) for p in self._peerings}
         resources.extend(
@@ -284,7 +291,13 @@ class Builder:
                 public_ip_id=n.public_ip_id, asg_ids=n.asg_ids, primary=True)
             resources.append(NetworkInterface(
                 id=nid, name=n.name, type="Microsoft.Network/networkInterfaces",
-                ip_configurations=(config,), nsg_id=n.nsg_id, ip_forwarding=n.ip_forwarding))
+                ip_configurations=(config,), nsg_id=n.nsg_id, ip_forwarding=n.ip_forwarding,
+                private_endpoint_id=f"{NET}/privateEndpoints/{n.name}" if n.private_endpoint else None))
+            if n.private_endpoint:
+                resources.append(PrivateEndpoint(
+                    id=f"{NET}/privateEndpoints/{n.name}", name=n.name,
+                    type="Microsoft.Network/privateEndpoints", subnet_id=n.subnet_id,
+                    nic_ids=(nid,), private_ips=(Prefix.parse(n.private_ip),)))
         for name, (addr, sku) in self._pips.items():
             pid = self.pip_id(name)
             resources.append(PublicIp(
@@ -375,6 +388,7 @@ def estates(draw, max_vnets: int = 3, max_rules: int = 8):
     public_ips: list[tuple[int, str, str]] = []
     forwarding: list[int] = []
     subnet_cidrs: list[str] = []
+    endpoint_ips: list[str] = []          # private endpoints' NICs: /32 system routes
     unheld: list[int] = [ip("10.77.0.5"), ip("192.168.1.10"), ip("172.16.5.5"),
                          ip("100.64.1.1")]
     for x, vname in zip(octets, vnet_names):
@@ -398,8 +412,11 @@ def estates(draw, max_vnets: int = 3, max_rules: int = 8):
                     (a.upper() if _chance(draw, 20) else a)
                     for a in asg_ids if _chance(draw, 40))
                 forwards = _chance(draw, 30)
+                endpoint = not forwards and pip is None and _chance(draw, 25)
+                if endpoint:
+                    endpoint_ips.append(private)
                 cid = b.nic(sid, name, private, nsg=maybe(nsg_ids, 40), ip_forwarding=forwards,
-                            asgs=members, public_ip=pip)
+                            asgs=members, public_ip=pip, private_endpoint=endpoint)
                 nic_ips.append((cid, ip(private)))
                 if forwards:
                     forwarding.append(ip(private))
@@ -408,7 +425,9 @@ def estates(draw, max_vnets: int = 3, max_rules: int = 8):
                     public_ips.append((ip(f"20.{x}.{j}.{4 + k}"), pip, cid))
             # Subnets holding an NVA get a route table less often (else most paths loop).
             b.subnet(vname, f"snet{j}", cidr, nsg=maybe(nsg_ids, 60),
-                     route_table=maybe(table_ids, 10 if subnet_forwards else 60))
+                     route_table=maybe(table_ids, 10 if subnet_forwards else 60),
+                     endpoint_policies=draw(st.sampled_from(
+                         ["Disabled", "Enabled", "RouteTableEnabled", "NetworkSecurityGroupEnabled"])))
 
     # Peerings: for each pair nothing, both sides, or a single side.
     for a in range(n_vnets):
@@ -424,7 +443,7 @@ def estates(draw, max_vnets: int = 3, max_rules: int = 8):
     # Route tables.
     prefixes = (["0.0.0.0/0"] * 3 + ["10.0.0.0/8", "203.0.113.0/24"]
                 + [f"10.{x}.0.0/16" for x in octets] * 2 + subnet_cidrs
-                + [f"10.{x}.9.0/24" for x in octets])
+                + [f"10.{x}.9.0/24" for x in octets] + [f"{a}/32" for a in endpoint_ips])
     hop_ips = ([ip_text(v) for v in forwarding] + [ip_text(v) for _, v in nic_ips]
                + [f"10.{octets[0]}.250.4"])
     for t in range(n_tables):

@@ -305,6 +305,25 @@ class _View:
                 if not any(s.first <= p.first and p.last <= s.last for s in local):
                     system.append(_Route(p.first, p.last, NextHop.NONE, None, False, None,
                                          p.text, None))
+        # A private endpoint's /32 (next hop type InterfaceEndpoint) in every subnet of its
+        # VNet and of directly peered VNets. A UDR of the same /32 replaces it (below, as any
+        # system route); with route-table policies on the endpoint's subnet, a UDR covering it
+        # at least as long as the VNet's address-space prefix invalidates it; 0/0 never does.
+        for remote in [vnet, *self.connected_peers(vnet)]:
+            for h in self.hosts:
+                if key(h.vnet.id) != key(remote.id) or not h.nic.private_endpoint_id \
+                        or not _is_v4(h.config.private_ip):
+                    continue
+                ip = h.config.private_ip.first
+                block = next((p for p in remote.address_space if _is_v4(p) and ip in p), None)
+                if h.subnet.udr_applies_to_private_endpoints and block is not None and any(
+                        u.first <= ip <= u.last and u.size <= block.last - block.first + 1
+                        for u in udrs):
+                    continue
+                same = key(remote.id) == key(vnet.id)
+                system.append(_Route(ip, ip, NextHop.VNET_LOCAL if same else NextHop.VNET_PEERING,
+                                     None, False, None, f"{h.config.private_ip.text} (endpoint)",
+                                     None, None if same else remote))
         replaced = {(u.first, u.last) for u in udrs}
         result = udrs + [s for s in system if (s.first, s.last) not in replaced]
         self._routes[key(subnet.id)] = result
@@ -405,6 +424,8 @@ def _outbound(view: _View, host: _Host, packet: Packet, hops: list[Hop]) -> None
 
 
 def _inbound(view: _View, host: _Host, packet: Packet, hops: list[Hop]) -> None:
+    if host.nic.private_endpoint_id and not host.subnet.nsg_applies_to_private_endpoints:
+        return      # NSGs reach a private endpoint only where its subnet's policy says so
     _filter(view, host.subnet.nsg_id, f"subnet {host.subnet.name}", Direction.INBOUND,
             packet, host.subnet, hops)
     _filter(view, host.nic.nsg_id, f"nic {host.nic.name}", Direction.INBOUND, packet,

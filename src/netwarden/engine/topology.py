@@ -260,6 +260,12 @@ class Topology:
     def _held_addresses(self) -> list[int]:
         return self.estate.held_addresses()
 
+    def holders_of_config(self, config_id: str) -> list[Holder]:
+        """The holder of one NIC ipConfiguration (none if the input lacks it)."""
+        config = self.config(config_id)
+        nic = self.estate.nic_of(config) if config is not None else None
+        return [h for h in self._of_nic(nic) if ids.key(h.id) == ids.key(config_id)] if nic else []
+
     def holders_of_nic(self, nic_id: str) -> list[Holder]:
         nic = self.estate.get(nic_id, NetworkInterface)
         return self._of_nic(nic) if nic is not None else []

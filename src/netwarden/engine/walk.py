@@ -9,12 +9,12 @@ sets, which the packet set already carries), so delivery handles them as one cla
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from netwarden.engine.addresses import NON_PUBLIC, AddressSets, TagContext
 from netwarden.engine.firewall import FirewallCompiler
 from netwarden.engine.nsg import CompiledNsg, compile_nsg
-from netwarden.engine.packets import TCP, PacketSet
+from netwarden.engine.packets import TCP, UDP, PacketSet
 from netwarden.engine.path import Branch, Hop, Outcome
 from netwarden.engine.routing import RouteEntry, Router
 from netwarden.engine.topology import Entry, Holder, Topology
@@ -22,7 +22,7 @@ from netwarden.model import ids
 from netwarden.model.compute import PublicIpSku
 from netwarden.model.edge import ApplicationGateway, CollectionAction, Firewall, LoadBalancer
 from netwarden.model.network import NextHop, Peering, Subnet, VirtualNetwork
-from netwarden.model.values import Direction, Prefix
+from netwarden.model.values import Direction, Prefix, Protocol
 
 MAX_HOPS = 64
 EPHEMERAL = (1024, 65535)
@@ -255,30 +255,84 @@ class Walker:
                 reachable[ids.key(remote.id)] = peering  # type: ignore[assignment]
         holders = [h for h in topo.holders_at(address) if address is not None
                    and ids.key(topo.vnet_of_subnet(h.subnet_id) or "") in reachable]
-        if not holders:
+        balancer = None if holders or address is None else _internal_frontend(topo, address, reachable)
+        if not holders and balancer is None:
             out.append(Outcome("dropped", branch.then(Hop(
                 "next-hop", entry.route.id if entry.route else None, entry.next_hop_ip or "?", "drop",
-                detail=f"no NIC or firewall holds {entry.next_hop_ip}: blackholed"))))
+                detail=f"no NIC, firewall or internal load balancer holds {entry.next_hop_ip}: "
+                       "blackholed"))))
             return
-        holder = holders[0]
-        holder_vnet = topo.vnet_of_subnet(holder.subnet_id) or ""
-        peering = reachable.get(ids.key(holder_vnet))
+        target_vnet = topo.vnet_of_subnet(holders[0].subnet_id if holders else balancer[2]) or ""
+        peering = reachable.get(ids.key(target_vnet))
         b: Branch | None = branch
         if peering is not None:
             b = self.cross(branch, subnet.vnet_id, peering,
-                           topo.estate.get(holder_vnet, VirtualNetwork), out)
+                           topo.estate.get(target_vnet, VirtualNetwork), out)
         if b is None:
             return
-        if b.visited and holder.id.lower() in b.visited:
-            out.append(Outcome("dropped", b.then(Hop("loop", holder.id, ids.name_from_id(holder.id),
-                                                     "drop", detail="routing loop"))))
+        if balancer is not None:
+            self.internal_load_balancer(b, balancer[0], balancer[1], out)
+        else:
+            self.through_appliance(b, holders[0], out)
+
+    def internal_load_balancer(self, branch: Branch, lb: LoadBalancer, frontend_id: str,
+                               out: list[Outcome]) -> None:
+        """Routed to an internal load balancer's frontend (the highly available NVA pattern):
+        an HA-ports rule (protocol All, port 0: Standard SKU) balances every TCP and UDP flow
+        to one member of its backend pools, without translating it (learn.microsoft.com,
+        "High availability ports overview"); the flow then goes through that member as
+        through any appliance. Which member takes a flow is the balancer's hash, so each
+        member is a path the flow may take. Other protocols, and a frontend without an
+        HA-ports rule, carry nothing routed to it."""
+        rules = [r for r in lb.rules if ids.key(r.frontend_id or "") == ids.key(frontend_id)
+                 and r.protocol is Protocol.ANY and r.frontend_port == 0]
+        if not rules:
+            out.append(Outcome("dropped", branch.then(Hop(
+                "load-balancer", lb.id, lb.name, "drop",
+                detail="no HA-ports rule on this frontend: a load balancer balances traffic "
+                       "routed to it only with one"))))
             return
-        b = b.visit(holder.id)
+        carried = branch.packets & (self.space.protocol(TCP) | self.space.protocol(UDP))
+        if branch.packets - carried:
+            out.append(Outcome("dropped", branch.restrict(branch.packets - carried).then(Hop(
+                "load-balancer", lb.id, lb.name, "drop",
+                detail="HA ports balance TCP and UDP flows only"))))
+        if not carried:
+            return
+        members = list(dict.fromkeys(c for rule in rules for pool_id in rule.backend_pool_ids
+                                     for c in self._pool_members(lb, pool_id)))
+        b = branch.restrict(carried)
+        holders = [h for c in members for h in self.topology.holders_of_config(c)]
+        if not holders:
+            out.append(Outcome("dropped", b.then(Hop(
+                "load-balancer", lb.id, lb.name, "drop", rules[0].name,
+                detail="the HA-ports rule's backend pools hold no NIC of the input"))))
+            return
+        standard = lb.sku.lower().startswith("standard")
+        for holder in holders:
+            via = b.then(Hop("load-balancer", lb.id, lb.name, "forward", rules[0].name,
+                             f"HA ports -> backend {holder.address}"))
+            nva_subnet = self.topology.subnet(holder.subnet_id)
+            if standard and holder.nic is not None and not holder.nic.nsg_id and not (
+                    nva_subnet and nva_subnet.nsg_id):
+                out.append(Outcome("dropped", via.then(Hop(
+                    "load-balancer", lb.id, lb.name, "drop",
+                    detail="Standard load balancers are closed unless an NSG allows"))))
+                continue
+            self.through_appliance(via, holder, out)
+
+    def through_appliance(self, arriving: Branch, holder: Holder, out: list[Outcome]) -> None:
+        """Into the appliance (a NIC or a firewall) a route or a load balancer sent to."""
+        if arriving.visited and holder.id.lower() in arriving.visited:
+            out.append(Outcome("dropped", arriving.then(Hop(
+                "loop", holder.id, ids.name_from_id(holder.id), "drop", detail="routing loop"))))
+            return
+        b: Branch | None = arriving.visit(holder.id)
         if holder.kind == "firewall" and holder.firewall is not None:
-            self.firewall(b, holder.firewall, out)
+            self.firewall(b, holder.firewall, out)  # type: ignore[arg-type]
             return
         nic = holder.nic
-        nva_subnet = topo.subnet(holder.subnet_id)
+        nva_subnet = self.topology.subnet(holder.subnet_id)
         if nic is None or nva_subnet is None:
             out.append(Outcome("dropped", b.then(Hop("nva", holder.id, ids.name_from_id(holder.id),
                                                      "drop", detail="appliance not modelled"))))
@@ -655,6 +709,19 @@ class Walker:
             if peering.allow_gateway_transit and back is not None and back.use_remote_gateways:
                 found.extend(topo.remote_space(peering, remote))
         return found
+
+
+def _internal_frontend(topo: Topology, address: int,
+                       reachable: dict[str, Peering | None]) -> tuple[LoadBalancer, str, str] | None:
+    """The internal load balancer whose private frontend in a VNet the route can reach holds
+    ``address``: (the balancer, the frontend's ID, its subnet's ID)."""
+    for lb in topo.estate.of(LoadBalancer):
+        for frontend in lb.frontends:
+            if frontend.private_ip is not None and frontend.subnet_id is not None \
+                    and frontend.private_ip.first <= address <= frontend.private_ip.last \
+                    and ids.key(topo.vnet_of_subnet(frontend.subnet_id) or "") in reachable:
+                return lb, frontend.id, frontend.subnet_id
+    return None
 
 
 def _classes(holders: Iterable[Holder]) -> dict[tuple[str | None, str | None], list[Holder]]:

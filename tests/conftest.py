@@ -19,7 +19,7 @@ def corpus_live() -> Path:
 
 
 # Property tests run with a fixed seed in CI, so a red build is reproducible.
-from hypothesis import settings  # noqa: E402
+from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None)

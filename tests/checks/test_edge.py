@@ -7,8 +7,6 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import pytest
-
 from netwarden.checks.base import Finding, Severity
 from netwarden.checks.scan import scan, select
 from netwarden.engine import Engine

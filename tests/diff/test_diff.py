@@ -70,10 +70,10 @@ def test_cli_fail_on_new_exposure() -> None:
 
 
 # diff(A, A) is empty for any estate
-import sys  # noqa: E402
+import sys
 
 sys.path.insert(0, str(ROOT / "tests" / "engine"))
-from estates import estates  # noqa: E402
+from estates import estates
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -340,7 +340,7 @@ class _View:
         return best
 
 
-_VIEWS: "weakref.WeakKeyDictionary[Estate, _View]" = weakref.WeakKeyDictionary()
+_VIEWS: weakref.WeakKeyDictionary[Estate, _View] = weakref.WeakKeyDictionary()
 
 
 def _view(estate: Estate) -> _View:

@@ -7,14 +7,13 @@ says it arrives there, and ``trace`` (the same walk on one packet) must agree to
 
 from __future__ import annotations
 
+import oracle
+from estates import estates, packets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netwarden.engine import Engine, Packet, PacketSpace
 from netwarden.engine.path import Outcome
-
-import oracle
-from estates import estates, packets
 
 SPACE = PacketSpace()       # one BDD manager for every generated estate
 PACKETS_PER_ESTATE = 50

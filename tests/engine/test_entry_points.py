@@ -15,8 +15,9 @@ from __future__ import annotations
 import copy
 import ipaddress
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner

@@ -12,11 +12,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from estates import Builder, estates, ip, packets, rule
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from estates import Builder, estates, ip, packets, rule
 from oracle import Verdict, evaluate, nsg_decision
+
 from netwarden.model import Direction
 
 TCP, UDP, ICMP = 6, 17, 1

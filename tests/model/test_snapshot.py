@@ -23,7 +23,7 @@ from netwarden.model.compute import NetworkInterface
 from netwarden.model.estate import INDEXES, Estate
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "engine"))
-from estates import estates, packets  # noqa: E402
+from estates import estates, packets
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 runner = CliRunner()

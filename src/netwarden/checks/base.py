@@ -4,11 +4,13 @@ the estate and the engine that yields findings, each proved with evidence."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from netwarden.engine.packets import PacketSet
-from netwarden.engine.path import Hop, Outcome, witness as pick_witness
+from netwarden.engine.path import Hop, Outcome
+from netwarden.engine.path import witness as pick_witness
 from netwarden.model.base import Resource
 from netwarden.model.values import Location
 

@@ -4,8 +4,9 @@ internet's reach into the estate is one symbolic walk for every NIC, not one per
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Hashable
 from functools import cached_property
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Any, TypeVar
 
 from netwarden.engine import Engine
 from netwarden.engine.packets import TCP, PacketSet

@@ -3,7 +3,7 @@ with their evidence."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from netwarden.checks.context import ScanContext
 from netwarden.engine.packets import PacketSet

@@ -4,9 +4,9 @@ complete result object that the writers render."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from netwarden.checks.base import Check, Finding, Severity
 from netwarden.checks.context import ScanContext

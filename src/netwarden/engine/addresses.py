@@ -13,8 +13,9 @@ it matches nothing, and the engine reports it rather than guess.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from netwarden.engine.intervals import complement as _complement
 from netwarden.engine.intervals import merge as _merge

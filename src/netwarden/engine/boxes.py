@@ -29,7 +29,6 @@ from functools import lru_cache
 from typing import Any
 
 from netwarden.engine.intervals import merge
-
 from netwarden.engine.packets import (
     FIELDS,
     PORT_PROTOCOLS,

@@ -4,8 +4,8 @@ address sets the walk starts from and ends at."""
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from netwarden.engine.topology import Holder, Topology
 from netwarden.model import ids

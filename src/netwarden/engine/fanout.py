@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Mapping
 
 from netwarden.engine.boxes import Boxes, field_intervals, split_cover
 from netwarden.engine.endpoints import Endpoint

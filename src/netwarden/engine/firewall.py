@@ -9,9 +9,9 @@ never as reaching any destination.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Iterator
 
 from netwarden.engine.addresses import AddressSets
 from netwarden.engine.nsg import protocol as protocol_set

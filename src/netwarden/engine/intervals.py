@@ -3,7 +3,7 @@ that speaks in ranges shares."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 Interval = tuple[int, int]
 

@@ -301,7 +301,7 @@ class PacketSet:
     thousands of these on large estates, and a frozen dataclass's constructor costs
     several times more. Treat instances as immutable."""
 
-    __slots__ = ("space", "node")
+    __slots__ = ("node", "space")
 
     def __init__(self, space: PacketSpace, node: Node) -> None:
         self.space = space

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Mapping
 
 from netwarden.engine.addresses import AddressSets, is_public
 from netwarden.engine.endpoints import Endpoint, EndpointError, resolve

@@ -9,8 +9,9 @@ from __future__ import annotations
 import functools
 import gc
 import importlib
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from netwarden.ingest import jsonc
 from netwarden.ingest.build import build_estate

@@ -7,7 +7,8 @@ Object keys are matched the way ARM matches property names: case-insensitively.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from netwarden.ingest.interface import IngestError
 from netwarden.model.values import Location
@@ -20,7 +21,7 @@ class Node:
     object's lower-cased key map is built once per document, on the first miss: loading
     stays linear in the size of the input."""
 
-    __slots__ = ("value", "_parent", "_step", "_location", "_keys")
+    __slots__ = ("_keys", "_location", "_parent", "_step", "value")
 
     def __init__(self, value: Any, location: Location,
                  keys: dict[int, dict[str, str]] | None = None) -> None:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netwarden.engine import Engine, Service
-from netwarden.engine.endpoints import Endpoint, of_resource, resolve
 from netwarden.engine.boxes import Boxes, valid_count
+from netwarden.engine.endpoints import Endpoint, of_resource, resolve
 from netwarden.engine.fanout import Fanout, Row
 from netwarden.engine.packets import PORT_PROTOCOLS, PacketSet, PacketSpace
 from netwarden.engine.reach import as_sent

@@ -3,9 +3,9 @@ else between segments must be denied."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 from netwarden.model.values import Location, PortRange, Prefix
 

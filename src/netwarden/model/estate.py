@@ -11,9 +11,9 @@ import dataclasses
 import enum
 import functools
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from netwarden.model.base import Resource
 from netwarden.model.cluster import AksCluster
@@ -360,7 +360,7 @@ INDEXES: dict[str, Callable[[Estate], Any]] = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _reference_fields(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls)
                  if f.name != "id" and (f.name.endswith("_id") or f.name.endswith("_ids")))

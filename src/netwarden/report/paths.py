@@ -8,7 +8,8 @@ from rich.console import Console
 
 from netwarden.engine.boxes import Box
 from netwarden.engine.packets import PacketSet
-from netwarden.engine.path import Outcome, witness as pick_witness
+from netwarden.engine.path import Outcome
+from netwarden.engine.path import witness as pick_witness
 from netwarden.engine.reach import ReachResult, TraceResult
 
 MAX_PATHS = 20

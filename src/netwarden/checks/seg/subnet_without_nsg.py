@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from netwarden.checks.base import Area, Check, Evidence, Finding, Severity
 from netwarden.checks.context import ScanContext

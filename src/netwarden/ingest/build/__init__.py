@@ -4,7 +4,8 @@ format reaches the model through here, so each property's meaning is coded once.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from netwarden.ingest.build import compute, edge, firewall, monitoring, network, paas, security
 from netwarden.ingest.build.context import BuildContext, Builder

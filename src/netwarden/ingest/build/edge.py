@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from netwarden.ingest import fields
 from netwarden.ingest.build.context import BuildContext, common, props

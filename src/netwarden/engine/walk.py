@@ -283,7 +283,9 @@ class Walker:
         "High availability ports overview"); the flow then goes through that member as
         through any appliance. Which member takes a flow is the balancer's hash, so each
         member is a path the flow may take. Other protocols, and a frontend without an
-        HA-ports rule, carry nothing routed to it."""
+        HA-ports rule, carry nothing routed to it; nor does a member with no NSG on its NIC or
+        subnet, since a Standard balancer is closed unless an NSG opens it ("Azure Load
+        Balancer overview", secure by default), as on the public path."""
         rules = [r for r in lb.rules if ids.key(r.frontend_id or "") == ids.key(frontend_id)
                  and r.protocol is Protocol.ANY and r.frontend_port == 0]
         if not rules:

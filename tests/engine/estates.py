@@ -44,6 +44,7 @@ from netwarden.model import (
     VirtualNetwork,
 )
 from netwarden.model.compute import PublicIpSku
+from netwarden.model.edge import BackendPool, Frontend, LoadBalancer, LoadBalancingRule
 from netwarden.model.paas import PrivateEndpoint
 
 RG = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-test/providers"
@@ -146,6 +147,7 @@ class Builder:
         self._vnets: dict[str, _VNet] = {}
         self._subnets: list[tuple[str, str, str, str | None, str | None]] = []
         self._endpoint_policies: dict[str, str] = {}
+        self._balancers: list[LoadBalancer] = []
         self._nics: list[_Nic] = []
         self._pips: dict[str, tuple[str, PublicIpSku]] = {}
         self._pip_owner: dict[str, str] = {}
@@ -216,6 +218,25 @@ class Builder:
         if public_ip:
             self._pip_owner[public_ip] = self.config_id(name)
         return self.config_id(name)
+
+    def internal_load_balancer(self, name: str, subnet_id: str, frontend_ip: str,
+                               members: tuple[str, ...], *, ha_ports: bool = True) -> str:
+        """A Standard internal load balancer: one private frontend, one pool of the
+        ipConfiguration IDs ``members``, and one rule (HA ports, or TCP 443)."""
+        lid = f"{NET}/loadBalancers/{name}"
+        frontend = Frontend(id=f"{lid}/frontendIPConfigurations/fe", name="fe",
+                            private_ip=Prefix.parse(frontend_ip), subnet_id=subnet_id)
+        pool = BackendPool(id=f"{lid}/backendAddressPools/pool", name="pool",
+                           ip_configuration_ids=members)
+        port = 0 if ha_ports else 443
+        rule = LoadBalancingRule(name="ha-ports" if ha_ports else "tcp-443", frontend_id=frontend.id,
+                                 backend_pool_ids=(pool.id,),
+                                 protocol=Protocol.ANY if ha_ports else Protocol.TCP,
+                                 frontend_port=port, backend_port=port)
+        self._balancers.append(LoadBalancer(id=lid, name=name, type="Microsoft.Network/loadBalancers",
+                                            sku="Standard", frontends=(frontend,),
+                                            backend_pools=(pool,), rules=(rule,)))
+        return lid
 
     def public_ip(self, name: str, address: str, sku: str = "Standard") -> str:
         self._pips[name] = (address, PublicIpSku(sku))
@@ -331,6 +352,7 @@ class Builder:
                 next_hop_ip=hop_ip) for rname, prefix, hop, hop_ip in entries)
             resources.append(RouteTable(id=tid, name=name, type="Microsoft.Network/routeTables",
                                         routes=routes))
+        resources.extend(self._balancers)
         return Estate(resources)
 
 
@@ -366,12 +388,14 @@ def _chance(draw, percent: int) -> bool:
 
 
 @st.composite
-def estates(draw, max_vnets: int = 3, max_rules: int = 8):
-    """A random small estate and its ``Meta``. Deterministic given the draw."""
+def estates(draw, max_vnets: int = 3, max_rules: int = 8, balancers: bool = False):
+    """A random small estate and its ``Meta``. Deterministic given the draw. ``balancers``:
+    every subnet with appliances gets an internal load balancer in front of one, and most
+    routes to an appliance go to a balancer's frontend."""
     b = Builder()
     n_vnets = draw(st.integers(1, max_vnets))
     octets = draw(st.lists(st.integers(0, 9), min_size=n_vnets, max_size=n_vnets, unique=True))
-    n_nsgs = draw(st.integers(0, 4))
+    n_nsgs = draw(st.integers(1 if balancers else 0, 4))
     n_asgs = draw(st.integers(0, 3))
     n_tables = draw(st.integers(0, 2))
     nsg_ids = [b.nsg_id(f"nsg{i}") for i in range(n_nsgs)]
@@ -389,6 +413,7 @@ def estates(draw, max_vnets: int = 3, max_rules: int = 8):
     forwarding: list[int] = []
     subnet_cidrs: list[str] = []
     endpoint_ips: list[str] = []          # private endpoints' NICs: /32 system routes
+    frontends: list[str] = []             # internal load balancers' frontends: next hops
     unheld: list[int] = [ip("10.77.0.5"), ip("192.168.1.10"), ip("172.16.5.5"),
                          ip("100.64.1.1")]
     for x, vname in zip(octets, vnet_names):
@@ -400,6 +425,7 @@ def estates(draw, max_vnets: int = 3, max_rules: int = 8):
             unheld.append(ip(f"10.{x}.{j}.200"))
             sid = b.subnet_id(vname, f"snet{j}")
             subnet_forwards = False
+            appliances: list[str] = []
             for k in range(draw(st.integers(1, 3))):
                 name = f"nic-{x}-{j}-{k}"
                 private = f"10.{x}.{j}.{4 + k}"
@@ -420,11 +446,20 @@ def estates(draw, max_vnets: int = 3, max_rules: int = 8):
                 nic_ips.append((cid, ip(private)))
                 if forwards:
                     forwarding.append(ip(private))
+                    appliances.append(cid)
                     subnet_forwards = True
                 if pip:
                     public_ips.append((ip(f"20.{x}.{j}.{4 + k}"), pip, cid))
+            # An internal load balancer in front of one of the subnet's appliances (one member:
+            # the reference evaluator answers per packet, and the balancer's pick is a hash).
+            if appliances and (balancers or _chance(draw, 50)):
+                frontend = f"10.{x}.{j}.100"
+                b.internal_load_balancer(f"ilb-{x}-{j}", sid, frontend, (appliances[0],),
+                                         ha_ports=_chance(draw, 80))
+                frontends.append(frontend)
             # Subnets holding an NVA get a route table less often (else most paths loop).
-            b.subnet(vname, f"snet{j}", cidr, nsg=maybe(nsg_ids, 60),
+            balanced = balancers and bool(appliances)   # open to the balancer: an NSG
+            b.subnet(vname, f"snet{j}", cidr, nsg=maybe(nsg_ids, 85 if balanced else 60),
                      route_table=maybe(table_ids, 10 if subnet_forwards else 60),
                      endpoint_policies=draw(st.sampled_from(
                          ["Disabled", "Enabled", "RouteTableEnabled", "NetworkSecurityGroupEnabled"])))
@@ -444,7 +479,7 @@ def estates(draw, max_vnets: int = 3, max_rules: int = 8):
     prefixes = (["0.0.0.0/0"] * 3 + ["10.0.0.0/8", "203.0.113.0/24"]
                 + [f"10.{x}.0.0/16" for x in octets] * 2 + subnet_cidrs
                 + [f"10.{x}.9.0/24" for x in octets] + [f"{a}/32" for a in endpoint_ips])
-    hop_ips = ([ip_text(v) for v in forwarding] + [ip_text(v) for _, v in nic_ips]
+    hop_ips = (frontends + [ip_text(v) for v in forwarding] + [ip_text(v) for _, v in nic_ips]
                + [f"10.{octets[0]}.250.4"])
     for t in range(n_tables):
         chosen = draw(st.lists(st.sampled_from(prefixes), min_size=1, max_size=4, unique=True))
@@ -453,7 +488,9 @@ def estates(draw, max_vnets: int = 3, max_rules: int = 8):
             hop = draw(st.sampled_from(["VirtualAppliance", "VirtualAppliance", "VnetLocal",
                                         "Internet", "None"]))
             if hop == "VirtualAppliance":
-                if forwarding and _chance(draw, 75):
+                if frontends and _chance(draw, 75 if balancers else 40):
+                    hop_ip = draw(st.sampled_from(frontends))
+                elif forwarding and _chance(draw, 75):
                     hop_ip = ip_text(draw(st.sampled_from(forwarding)))
                 else:
                     hop_ip = draw(st.sampled_from(hop_ips))

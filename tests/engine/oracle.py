@@ -67,6 +67,7 @@ from netwarden.model import (
     VirtualNetwork,
 )
 from netwarden.model.compute import PublicIpSku
+from netwarden.model.edge import LoadBalancer
 from netwarden.model.ids import key
 
 TCP, UDP = 6, 17
@@ -523,7 +524,7 @@ def _appliance(view: _View, vnet: VirtualNetwork, route: _Route, packet: Packet,
                 peer = remote
                 break
     if nva is None:
-        raise _Drop("next-hop", route.route_id, None)
+        nva, peer = _balanced(view, vnet, address, packet, hops, route.route_id)
     if key(nva.nic.id) in visited:
         hops.append(Hop("appliance", nva.nic.id, "visited twice"))
         raise _Drop("loop", nva.nic.id, None)
@@ -540,6 +541,40 @@ def _appliance(view: _View, vnet: VirtualNetwork, route: _Route, packet: Packet,
         raise _Drop("ip-forwarding", nva.nic.id, None)
     _outbound(view, nva, packet, hops)
     _route_from(view, nva.subnet, packet, hops, visited)
+
+
+def _balanced(view: _View, vnet: VirtualNetwork, address: int, packet: Packet,
+              hops: list[Hop], route_id: str | None) -> tuple[_Host, None]:
+    """A next hop that is an internal load balancer's frontend (in ``vnet`` or a connected
+    peer): an HA-ports rule (protocol All, port 0) hands TCP and UDP to its pool's member (the
+    random estates give a pool one member); anything else is dropped there. A Standard
+    balancer is closed to a member with no NSG on its NIC or subnet. Returns the member (the
+    peering, if any, already crossed)."""
+    for remote in [vnet, *view.connected_peers(vnet)]:
+        for lb in view.estate.of(LoadBalancer):
+            for frontend in lb.frontends:
+                subnet = view.estate.get(frontend.subnet_id, Subnet)
+                if frontend.private_ip is None or address not in frontend.private_ip \
+                        or subnet is None or key(subnet.vnet_id) != key(remote.id):
+                    continue
+                peer = None if remote is vnet else remote
+                if peer is not None:
+                    _cross_peering(view, vnet, peer, packet, hops)
+                hops.append(Hop("balancer", lb.id, f"to {lb.name}"))
+                rules = [r for r in lb.rules if key(r.frontend_id or "") == key(frontend.id)
+                         and r.protocol is Protocol.ANY and r.frontend_port == 0]
+                if not rules or packet[2] not in (6, 17):
+                    raise _Drop("load-balancer", lb.id, None)
+                members = [view.by_config[key(c)] for r in rules for pool in lb.backend_pools
+                           if key(pool.id) in {key(p) for p in r.backend_pool_ids}
+                           for c in pool.ip_configuration_ids if key(c) in view.by_config]
+                if not members:
+                    raise _Drop("load-balancer", lb.id, None)
+                member = members[0]
+                if not member.nic.nsg_id and not member.subnet.nsg_id:
+                    raise _Drop("load-balancer", lb.id, None)
+                return member, None
+    raise _Drop("next-hop", route_id, None)
 
 
 # ---------------------------------------------------------------------------------------

@@ -34,7 +34,18 @@ def _arrivals(engine: Engine, src: tuple[str, object]) -> list[Outcome]:
                                                                    HealthCheck.data_too_large])
 @given(st.data())
 def test_engine_agrees_with_the_reference_evaluator(data: st.DataObject) -> None:
-    estate, meta = data.draw(estates())
+    agree(data, *data.draw(estates()))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.data_too_large])
+@given(st.data())
+def test_engine_agrees_through_internal_load_balancers(data: st.DataObject) -> None:
+    """Estates whose routes mostly go to internal load balancers in front of appliances."""
+    agree(data, *data.draw(estates(balancers=True)))
+
+
+def agree(data: st.DataObject, estate, meta) -> None:  # type: ignore[no-untyped-def]
     engine = Engine(estate, space=SPACE)
     walks: dict[tuple[str, object], list[Outcome]] = {}
     for _ in range(PACKETS_PER_ESTATE):

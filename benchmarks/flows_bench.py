@@ -44,7 +44,6 @@ sys.path.insert(0, str(ROOT / "src"))
 import duckdb
 import pyarrow as pa
 
-from netwarden.flows import native
 from netwarden.flows.accounting import Accounting, Unit
 from netwarden.flows.generate import Spec, generate
 from netwarden.flows.records import Malformed, discover, groups, load, parse_tuple, read
@@ -97,9 +96,8 @@ def parse_only(engine: str) -> Callable[[list[Path]], int]:
         books, n = Accounting(), 0
         parser = Parser(con, lambda _: books, engine)
         batch = Batch()
-        lift = native.lift if engine == "native" else None
         for path in files:
-            document, source = read(path, books, lift)
+            document, source = read(path, books, parser.lift)
             for context, tuples in groups(document, path, books, source):
                 batch.add(context, 0, tuples)
             del document, source

@@ -259,14 +259,14 @@ static inline int32_t number_of(numbering *t, uint32_t address) {
 
 enum {
     C_GROUP, C_TS, C_SRC, C_DST, C_SPORT, C_DPORT, C_PROTO, C_DIR, C_DEC, C_STATE, C_ENC,
-    C_PS, C_BS, C_PR, C_BR, C_VPS, C_VBS, C_VPR, C_VBR, C_PER_CTX, C_ADDRESSES, C_COUNT
+    C_PS, C_BS, C_PR, C_BR, C_VPS, C_VBS, C_VPR, C_VBR, C_ADDRESSES, C_COUNT
 };
 static const char *const NAMES[C_COUNT] = {
     "group_id", "ts_ms", "src_ip", "dst_ip", "src_port", "dst_port", "protocol",
     "direction_code", "decision_code", "state_code", "encryption_code",
     "packets_sent", "bytes_sent", "packets_recv", "bytes_recv",
     "packets_sent_valid", "bytes_sent_valid", "packets_recv_valid", "bytes_recv_valid",
-    "per_context", "addresses",
+    "addresses",
 };
 
 /* -- one tuple ---------------------------------------------------------------------------- */
@@ -367,16 +367,15 @@ typedef struct {
 } output;
 
 static int output_open(output *o, Py_ssize_t n, Py_ssize_t contexts, int64_t first_group) {
-    static const int widths[C_PER_CTX] = {8, 8, 4, 4, 4, 4, 4, 1, 1, 1, 1, 8, 8, 8, 8, 0, 0, 0, 0};
+    static const int widths[C_ADDRESSES] = {8, 8, 4, 4, 4, 4, 4, 1, 1, 1, 1, 8, 8, 8, 8, 0, 0, 0, 0};
     memset(o, 0, sizeof *o);
     o->contexts = contexts;
     o->first_group = first_group;
     o->rejected = PyList_New(0);
     o->book.list = PyList_New(0);
     if (o->rejected == NULL || o->book.list == NULL) return 0;
-    for (int c = 0; c < C_PER_CTX; c++)
+    for (int c = 0; c < C_ADDRESSES; c++)
         if (!column_new(&o->cols[c], widths[c] ? n * widths[c] : (n + 7) / 8, !widths[c])) return 0;
-    if (!column_new(&o->cols[C_PER_CTX], contexts * 8, 1)) return 0;
     if (!numbering_grow(&o->numbers)) {
         PyErr_NoMemory();
         return 0;
@@ -422,7 +421,6 @@ static int output_tuple(output *o, int fmt, Py_ssize_t index, int32_t cid, const
     cols[C_DEC].data[m] = (char)f.dec;
     cols[C_STATE].data[m] = (char)f.state;
     cols[C_ENC].data[m] = (char)f.enc;
-    ((int64_t *)cols[C_PER_CTX].data)[cid]++;
     return 1;
 }
 
@@ -431,7 +429,6 @@ static PyObject *output_close(output *o) {
     Py_ssize_t size = o->numbers.count * (Py_ssize_t)sizeof(uint32_t);
     if (!column_new(&o->cols[C_ADDRESSES], size, 0)) return NULL;
     memcpy(o->cols[C_ADDRESSES].data, o->numbers.addresses, (size_t)size);
-    o->cols[C_ADDRESSES].block->size = size;
     PyObject *result = Py_BuildValue("{s:n,s:O,s:O}", "rows", o->rows, "rejected", o->rejected,
                                      "encryptions", o->book.list);
     for (int c = 0; result != NULL && c < C_COUNT; c++)

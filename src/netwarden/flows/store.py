@@ -363,7 +363,7 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Landing, files: list[FileJob]
         file_books = books[file_id] = Accounting()
         members.append(job)
         path = Path(name)
-        document, source = read(path, file_books, native.lift if landing.engine == "native" else None)
+        document, source = read(path, file_books, parser.lift)
         if document is not None:
             for context, tuples in groups(document, path, file_books, source):
                 file_books.see(Unit.TUPLE, len(tuples))

@@ -200,6 +200,8 @@ class Parser:
         self.con = con
         self.books_of = books_of
         self.engine = engine
+        # what records.read lifts the tuple arrays out of a file's text with (native only)
+        self.lift = native.lift if engine == "native" else None
 
     def table(self, batch: Batch, first_group: int) -> pa.Table:
         """The batch's parsed tuples as the rows of a tuple part (group ids from
@@ -219,6 +221,8 @@ class Parser:
                         self._reference(fmt, slot.ranges[4 * k + 3], index, slot.lifted[k].text(index),
                                         contexts, rescued)
                     tables.append(table)
+                if not slot.strings:
+                    continue
                 table, rejected = native.scan(fmt, slot.strings, slot.ctx, first_group, len(contexts))
                 for row in rejected:
                     cid = slot.ctx[row]

@@ -37,6 +37,7 @@ class Walker:
         self.firewalls = FirewallCompiler(topology.estate, addresses)
         self._nsgs: dict[tuple[object, ...], CompiledNsg] = {}
         self._classes_by_vnet: dict[str, tuple[PacketSet, list[tuple[str | None, list[Holder], PacketSet]]]] = {}
+        self._members: dict[tuple[str, str], list[str]] = {}     # (balancer, pool) -> ipConfigurations
 
     # -- NSGs ------------------------------------------------------------------------------
 
@@ -523,11 +524,17 @@ class Walker:
                 "load-balancer", lb.id, lb.name, "drop", detail="no rule for this port"))))
 
     def _pool_members(self, lb: LoadBalancer, pool_id: str) -> list[str]:
-        members = [c.id for nic in self.topology.estate.nics for c in nic.ip_configurations
-                   if any(ids.key(p) == ids.key(pool_id) for p in c.lb_backend_pool_ids)]
-        for pool in lb.backend_pools:
-            if ids.key(pool.id) == ids.key(pool_id):
-                members += [c for c in pool.ip_configuration_ids if c not in members]
+        """The ipConfigurations of a backend pool (found once: every NIC is looked at, and
+        walks through a balancer ask again and again)."""
+        k = (ids.key(lb.id), ids.key(pool_id))
+        members = self._members.get(k)
+        if members is None:
+            members = [c.id for nic in self.topology.estate.nics for c in nic.ip_configurations
+                       if any(ids.key(p) == k[1] for p in c.lb_backend_pool_ids)]
+            for pool in lb.backend_pools:
+                if ids.key(pool.id) == k[1]:
+                    members += [c for c in pool.ip_configuration_ids if c not in members]
+            self._members[k] = members
         return members
 
     def _enter_firewall(self, branch: Branch, entry: Entry, out: list[Outcome]) -> None:
